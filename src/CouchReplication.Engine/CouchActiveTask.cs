@@ -1,0 +1,74 @@
+namespace CouchReplication;
+
+/// <summary>
+/// A replication as <c>_active_tasks</c> shows it, fields in PascalCase: one of this session's
+/// replications or a server's task.
+/// </summary>
+public sealed class CouchActiveTask
+{
+    /// <summary>The task id: the replication id with <c>+continuous</c> / <c>+create_target</c> as CouchDB appends them.</summary>
+    public string? ReplicationId { get; init; }
+
+    /// <summary>The task type, <c>replication</c> for replications.</summary>
+    public string Type { get; init; } = "replication";
+
+    /// <summary>The scheduler state.</summary>
+    public CouchReplicationState State { get; init; }
+
+    /// <summary>The source URL, password masked.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The target URL, password masked.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Whether the replication is continuous.</summary>
+    public bool Continuous { get; init; }
+
+    /// <summary>docs_read.</summary>
+    public long DocsRead { get; init; }
+
+    /// <summary>docs_written.</summary>
+    public long DocsWritten { get; init; }
+
+    /// <summary>doc_write_failures.</summary>
+    public long DocWriteFailures { get; init; }
+
+    /// <summary>missing_revisions_found.</summary>
+    public long MissingRevisionsFound { get; init; }
+
+    /// <summary>revisions_checked.</summary>
+    public long RevisionsChecked { get; init; }
+
+    /// <summary>changes_pending, when the source reports it.</summary>
+    public long? ChangesPending { get; init; }
+
+    /// <summary>source_seq: the last sequence read from the changes feed.</summary>
+    public string? SourceSeq { get; init; }
+
+    /// <summary>checkpointed_source_seq: the last sequence written to the replication logs.</summary>
+    public string? CheckpointedSourceSeq { get; init; }
+
+    /// <summary>through_seq: the last sequence below which everything is written.</summary>
+    public string? ThroughSeq { get; init; }
+
+    /// <summary>When the replication started.</summary>
+    public DateTimeOffset? StartedOn { get; init; }
+
+    /// <summary>When its counters last changed.</summary>
+    public DateTimeOffset? UpdatedOn { get; init; }
+
+    /// <summary>The user the server runs the replication as.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The <c>_replicator</c> document id of a persistent replication.</summary>
+    public string? DocId { get; init; }
+
+    /// <summary>checkpoint_interval in milliseconds.</summary>
+    public int? CheckpointInterval { get; init; }
+
+    /// <summary>The last error, if any.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Id, state and progress on one line.</summary>
+    public override string ToString() => $"{ReplicationId} {State}: {DocsWritten} written, {ChangesPending?.ToString() ?? "?"} pending";
+}

@@ -1,0 +1,47 @@
+namespace CouchReplication;
+
+/// <summary>
+/// The outcome of a one-shot replication, shaped like the answer of CouchDB's <c>_replicate</c>.
+/// </summary>
+public sealed class CouchReplicationResult
+{
+    /// <summary>True when the replication ran to the end.</summary>
+    public bool Ok { get; init; }
+
+    /// <summary>The replication id (names the checkpoint documents).</summary>
+    public string ReplicationId { get; init; } = "";
+
+    /// <summary>This run's session id.</summary>
+    public string SessionId { get; init; } = "";
+
+    /// <summary>The source sequence the replication reached and checkpointed.</summary>
+    public string SourceLastSeq { get; init; } = "";
+
+    /// <summary>True when the source had no changes since the last checkpoint.</summary>
+    public bool NoChanges { get; init; }
+
+    /// <summary>The source URL, password masked.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>The target URL, password masked.</summary>
+    public string Target { get; init; } = "";
+
+    /// <summary>The replication log's sessions, newest (this run) first.</summary>
+    public CouchReplicationHistoryEntry[] History { get; init; } = [];
+
+    /// <summary>Documents read from the source in this run.</summary>
+    public long DocsRead => History.Length > 0 ? History[0].DocsRead : 0;
+
+    /// <summary>Documents written to the target in this run.</summary>
+    public long DocsWritten => History.Length > 0 ? History[0].DocsWritten : 0;
+
+    /// <summary>Documents the target refused in this run.</summary>
+    public long DocWriteFailures => History.Length > 0 ? History[0].DocWriteFailures : 0;
+
+    /// <summary>The documents the target refused, with CouchDB's reasons (at most 1000 are kept).</summary>
+    public CouchDocWriteFailure[] Failures { get; init; } = [];
+
+    /// <summary>A one-line summary.</summary>
+    public override string ToString() =>
+        $"{(Ok ? "ok" : "not ok")}: {Source} -> {Target}, {DocsWritten} written, {DocWriteFailures} failed, last seq {SourceLastSeq}";
+}

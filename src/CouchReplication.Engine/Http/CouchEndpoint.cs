@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+
+namespace CouchReplication.Http;
+
+/// <summary>
+/// One end of a replication: the database URL with the credentials taken out of it, the
+/// credentials themselves, custom headers and the proxy to reach it through.
+/// </summary>
+internal sealed partial class CouchEndpoint
+{
+    private CouchEndpoint(Uri databaseUri, string databaseName, CouchCredential? credential,
+        IReadOnlyDictionary<string, string> headers, ProxySetting? proxy)
+    {
+        DatabaseUri = databaseUri;
+        DatabaseName = databaseName;
+        Credential = credential;
+        Headers = headers;
+        Proxy = proxy;
+    }
+
+    /// <summary>The database URL without user info, ending in '/'. Safe to show.</summary>
+    public Uri DatabaseUri { get; }
+
+    public string DatabaseName { get; }
+
+    public CouchCredential? Credential { get; }
+
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    public ProxySetting? Proxy { get; }
+
+    /// <summary>The URL as users may see it: <c>https://user:*****@host/db/</c>.</summary>
+    public string Redacted => Redact(DatabaseUri, Credential?.UserName);
+
+    public string RedactedFor(string relative) => Redacted + relative;
+
+    public override string ToString() => Redacted;
+
+    /// <summary>
+    /// Parses a database URL. User info in the URL is percent-decoded into a credential (so
+    /// passwords with <c>@ : / %</c> work); an explicit <paramref name="credential"/> wins over it.
+    /// </summary>
+    public static CouchEndpoint Parse(string? url, string field, CouchCredential? credential = null,
+        IReadOnlyDictionary<string, string>? headers = null, ProxySetting? proxy = null)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+            throw CouchReplicationException.InvalidArgument(field, "a database URL is required");
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' is not an http:// or https:// URL");
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' must not have a query or fragment");
+
+        var path = uri.AbsolutePath.TrimEnd('/');
+        var lastSlash = path.LastIndexOf('/');
+        var escapedName = path[(lastSlash + 1)..];
+        if (escapedName.Length == 0)
+            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' has no database name (expected http://host:5984/dbname)");
+        var name = Uri.UnescapeDataString(escapedName);
+        if (!DatabaseNamePattern().IsMatch(name))
+            throw CouchReplicationException.InvalidArgument(field,
+                $"'{name}' is not a valid CouchDB database name (lowercase letter first, then a-z 0-9 _ $ ( ) + - /)");
+
+        credential ??= CouchCredential.FromUserInfo(uri);
+
+        var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
+        return new CouchEndpoint(clean, name, credential,
+            headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), proxy);
+    }
+
+    /// <summary>Masks the password (and keeps the user) of any absolute URL.</summary>
+    public static string Redact(Uri uri, string? userName)
+    {
+        var builder = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty };
+        var text = builder.Uri.GetComponents(UriComponents.AbsoluteUri, UriFormat.UriEscaped);
+        if (string.IsNullOrEmpty(userName)) return text;
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal) + 3;
+        return text[..schemeEnd] + Uri.EscapeDataString(userName) + ":*****@" + text[schemeEnd..];
+    }
+
+    /// <summary>Masks user info in text that may not even parse as a URL, for error messages.</summary>
+    public static string RedactText(string text) => UserInfoPattern().Replace(text, m => m.Groups[1].Value + m.Groups[2].Value + ":*****@");
+
+    [GeneratedRegex("^[a-z][a-z0-9_$()+/-]*$")]
+    private static partial Regex DatabaseNamePattern();
+
+    [GeneratedRegex(@"(\w+://)([^:/@\s]*)(?::[^@\s]*)?@")]
+    private static partial Regex UserInfoPattern();
+}

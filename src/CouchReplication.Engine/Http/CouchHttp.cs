@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Text.Json;
+using Polly;
+using Polly.Retry;
+
+namespace CouchReplication.Http;
+
+/// <summary>
+/// The HTTP client for one end of one replication: a pooled connection limit of
+/// http_connections, connection_timeout per attempt, retries_per_request with doubling backoff,
+/// credentials on every request and nowhere else.
+/// </summary>
+internal sealed class CouchHttp : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly ResiliencePipeline _retry;
+    private readonly TimeSpan _timeout;
+    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly Action<string> _log;
+
+    public CouchHttp(CouchEndpoint endpoint, HttpSettings settings, Action<string> log)
+    {
+        Endpoint = endpoint;
+        _timeout = settings.ConnectionTimeout;
+        _log = log;
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = settings.HttpConnections,
+            ConnectTimeout = settings.ConnectionTimeout,
+            // A redirect could carry the Authorization header to another host; CouchDB does not redirect API calls.
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            UseCookies = false,
+            UseProxy = endpoint.Proxy is not null,
+            Proxy = endpoint.Proxy?.ToWebProxy(),
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        if (endpoint.Credential is { } credential)
+            _authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
+        _retry = BuildRetry(settings);
+    }
+
+    public CouchEndpoint Endpoint { get; }
+
+    public Task<JsonDocument> GetJsonAsync(string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, relative, null, ReadJsonAsync, ct);
+
+    public Task<JsonDocument> PostJsonAsync(string relative, Action<Utf8JsonWriter> body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, relative, body, ReadJsonAsync, ct);
+
+    public Task<JsonDocument> PutJsonAsync(string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, relative, body, ReadJsonAsync, ct);
+
+    /// <summary>
+    /// Sends one request, retried on transient failures; <paramref name="read"/> consumes the
+    /// answer inside the attempt, so a body cut short is retried like a failed request.
+    /// </summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string relative, Action<Utf8JsonWriter>? body,
+        Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        var url = new Uri(Endpoint.DatabaseUri, relative);
+        var redacted = Endpoint.RedactedFor(relative);
+        return await _retry.ExecuteAsync(async token =>
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+            attempt.CancelAfter(_timeout);
+            using var request = new HttpRequestMessage(method, url);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            request.Headers.Authorization = _authorization;
+            foreach (var (name, value) in Endpoint.Headers) request.Headers.TryAddWithoutValidation(name, value);
+            if (body is not null) request.Content = new JsonBody(body);
+            try
+            {
+                using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+                if (!response.IsSuccessStatusCode)
+                    throw await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
+                return await read(response, attempt.Token);
+            }
+            catch (OperationCanceledException e) when (!token.IsCancellationRequested)
+            {
+                throw new CouchReplicationException(CouchErrorKind.Timeout,
+                    $"{method} {redacted}: no answer within {_timeout.TotalMilliseconds:0} ms (connection_timeout)",
+                    url: redacted, isTransient: true, innerException: e);
+            }
+            catch (HttpRequestException e) when (e.InnerException is AuthenticationException)
+            {
+                throw new CouchReplicationException(CouchErrorKind.Unreachable,
+                    $"{method} {redacted}: TLS failed: {e.InnerException.Message}", url: redacted, innerException: e);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CouchReplicationException(CouchErrorKind.Unreachable,
+                    $"{method} {redacted}: {Describe(e)}", url: redacted, isTransient: true, innerException: e);
+            }
+            catch (IOException e)
+            {
+                throw new CouchReplicationException(CouchErrorKind.Unreachable,
+                    $"{method} {redacted}: connection lost ({e.Message})", url: redacted, isTransient: true, innerException: e);
+            }
+        }, ct);
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        try
+        {
+            return await JsonDocument.ParseAsync(stream, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            var url = response.RequestMessage?.RequestUri;
+            throw new CouchReplicationException(CouchErrorKind.InvalidResponse,
+                $"The server's answer to {response.RequestMessage?.Method} is not JSON ({response.Content.Headers.ContentType}): is this a CouchDB server?",
+                (int)response.StatusCode, url: url is null ? null : CouchEndpoint.RedactText(url.GetLeftPart(UriPartial.Path)), innerException: e);
+        }
+    }
+
+    private static string Describe(HttpRequestException e) => e.InnerException switch
+    {
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } => "unknown host",
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
+        SocketException s => s.Message,
+        _ => e.Message,
+    };
+
+    private ResiliencePipeline BuildRetry(HttpSettings settings)
+    {
+        if (settings.RetriesPerRequest == 0) return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = settings.RetriesPerRequest,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = settings.FirstRetryDelay,
+            MaxDelay = settings.MaxRetryDelay,
+            UseJitter = false,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is CouchReplicationException { IsTransient: true }),
+            DelayGenerator = args => ValueTask.FromResult(
+                args.Outcome.Exception is CouchReplicationException { RetryAfter: { } after }
+                    ? (TimeSpan?)(after < settings.MaxRetryDelay ? after : settings.MaxRetryDelay)
+                    : null),
+            OnRetry = args =>
+            {
+                _log($"Retry {args.AttemptNumber + 1} of {settings.RetriesPerRequest} in {args.RetryDelay.TotalSeconds:0.##} s after: {args.Outcome.Exception?.Message}");
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,10 @@
+namespace CouchReplication.Http;
+
+/// <summary>The per-replication HTTP options of the replication document.</summary>
+internal sealed record HttpSettings(int HttpConnections, TimeSpan ConnectionTimeout, int RetriesPerRequest)
+{
+    /// <summary>The backoff before the first retry; it doubles each time, up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using CouchReplication.Http;
+
+namespace CouchReplication.Protocol;
+
+/// <summary>
+/// <c>POST /target/_bulk_docs {"new_edits": false}</c>: writes revisions with their history as
+/// they are. A 413 halves the batch until one document is left; a refused document is a
+/// failure to report, not a reason to stop (CouchDB's rule).
+/// </summary>
+internal static class BulkDocs
+{
+    public static async Task<IReadOnlyList<CouchDocWriteFailure>> WriteAsync(CouchHttp target, IReadOnlyList<JsonElement> docs, CancellationToken ct)
+    {
+        var failures = new List<CouchDocWriteFailure>();
+        await WriteAsync(target, docs, failures, ct);
+        return failures;
+    }
+
+    private static async Task WriteAsync(CouchHttp target, IReadOnlyList<JsonElement> docs, List<CouchDocWriteFailure> failures, CancellationToken ct)
+    {
+        if (docs.Count == 0) return;
+        JsonDocument answer;
+        try
+        {
+            answer = await target.PostJsonAsync("_bulk_docs", writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteBoolean("new_edits", false);
+                writer.WriteStartArray("docs");
+                foreach (var doc in docs) doc.WriteTo(writer);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }, ct);
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 413)
+        {
+            if (docs.Count == 1)
+            {
+                failures.Add(new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "too_large", e.Reason ?? "the document is larger than the target accepts"));
+                return;
+            }
+            var half = docs.Count / 2;
+            await WriteAsync(target, docs.Take(half).ToList(), failures, ct);
+            await WriteAsync(target, docs.Skip(half).ToList(), failures, ct);
+            return;
+        }
+
+        using (answer)
+        {
+            if (answer.RootElement.ValueKind != JsonValueKind.Array)
+                throw new CouchReplicationException(CouchErrorKind.InvalidResponse, "The target's _bulk_docs answer is not a JSON array.");
+            foreach (var row in answer.RootElement.EnumerateArray())
+                if (row.TryGetProperty("error", out var error))
+                    failures.Add(new CouchDocWriteFailure(
+                        row.TryGetProperty("id", out var id) ? id.GetString() ?? "" : "",
+                        row.TryGetProperty("rev", out var rev) ? rev.GetString() : null,
+                        error.ToString(),
+                        row.TryGetProperty("reason", out var reason) ? reason.ToString() : null));
+        }
+    }
+
+    private static string IdOf(JsonElement doc) => doc.TryGetProperty("_id", out var id) ? id.GetString() ?? "" : "";
+
+    private static string? RevOf(JsonElement doc) => doc.TryGetProperty("_rev", out var rev) ? rev.GetString() : null;
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text.Json;
+using CouchReplication.Json;
+
+namespace CouchReplication.Protocol;
+
+/// <summary>
+/// Which changes a replication takes from the source: all of them, a list of ids, a Mango
+/// selector, a filter function in a design document, or a view's map function.
+/// </summary>
+internal sealed class ChangesFilter
+{
+    private ChangesFilter(ChangesFilterKind kind, IReadOnlyList<string>? docIds = null,
+        IDictionary<string, object?>? selector = null, string? name = null, IDictionary<string, object?>? queryParams = null)
+    {
+        Kind = kind;
+        DocIds = docIds;
+        Selector = selector;
+        Name = name;
+        QueryParams = queryParams ?? new Dictionary<string, object?>();
+    }
+
+    public ChangesFilterKind Kind { get; }
+    public IReadOnlyList<string>? DocIds { get; }
+    public IDictionary<string, object?>? Selector { get; }
+
+    /// <summary>The filter function as <c>ddoc/name</c>, or the view as <c>ddoc/view</c>.</summary>
+    public string? Name { get; }
+
+    public IDictionary<string, object?> QueryParams { get; }
+
+    public static readonly ChangesFilter None = new(ChangesFilterKind.None);
+
+    /// <summary>Builds the filter of a document, refusing one that names two kinds of filter.</summary>
+    public static ChangesFilter From(CouchReplicationDoc doc)
+    {
+        var given = new List<string>();
+        if (doc.DocIds is not null) given.Add("doc_ids");
+        if (!string.IsNullOrEmpty(doc.Filter)) given.Add("filter");
+        if (doc.Selector is not null) given.Add("selector");
+        if (given.Count > 1)
+            throw CouchReplicationException.InvalidArgument(string.Join(" and ", given),
+                "only one of doc_ids, filter and selector may be given");
+
+        if (doc.DocIds is not null)
+        {
+            if (doc.DocIds.Any(string.IsNullOrEmpty)) throw CouchReplicationException.InvalidArgument("doc_ids", "must not contain empty ids");
+            return new ChangesFilter(ChangesFilterKind.DocIds, docIds: doc.DocIds.Distinct(StringComparer.Ordinal).ToArray());
+        }
+        if (doc.Selector is not null) return new ChangesFilter(ChangesFilterKind.Selector, selector: doc.Selector);
+        if (string.IsNullOrEmpty(doc.Filter)) return None;
+
+        var queryParams = doc.QueryParams ?? new Dictionary<string, object?>();
+        if (doc.Filter == "_view")
+        {
+            var view = queryParams.TryGetValue("view", out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+            if (view is null || view.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+                throw CouchReplicationException.InvalidArgument("query_params.view", "filter _view needs query_params.view as 'ddoc/view'");
+            return new ChangesFilter(ChangesFilterKind.View, name: view, queryParams: queryParams);
+        }
+        if (doc.Filter.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            throw CouchReplicationException.InvalidArgument("filter", $"'{doc.Filter}' is not of the form 'ddoc/name' (or '_view')");
+        return new ChangesFilter(ChangesFilterKind.Function, name: doc.Filter, queryParams: queryParams);
+    }
+
+    /// <summary>The query parameters this filter adds to a <c>_changes</c> request.</summary>
+    public IEnumerable<KeyValuePair<string, string>> QueryParameters()
+    {
+        switch (Kind)
+        {
+            case ChangesFilterKind.DocIds:
+                yield return new("filter", "_doc_ids");
+                break;
+            case ChangesFilterKind.Selector:
+                yield return new("filter", "_selector");
+                break;
+            case ChangesFilterKind.Function:
+                yield return new("filter", Name!);
+                break;
+            case ChangesFilterKind.View:
+                yield return new("filter", "_view");
+                break;
+        }
+        if (Kind is ChangesFilterKind.Function or ChangesFilterKind.View)
+            foreach (var (key, value) in QueryParams)
+                if (key is not ("filter" or "since" or "feed" or "style" or "limit" or "heartbeat"))
+                    yield return new(key, value is string s ? s : PlainJson.Serialize(value));
+    }
+
+    /// <summary>The POST body of a <c>_changes</c> request, for the filters whose input is too big for a URL.</summary>
+    public Action<Utf8JsonWriter>? Body => Kind switch
+    {
+        ChangesFilterKind.DocIds => w => PlainJson.Write(w, new Dictionary<string, object?> { ["doc_ids"] = DocIds }),
+        ChangesFilterKind.Selector => w => PlainJson.Write(w, new Dictionary<string, object?> { ["selector"] = Selector }),
+        _ => null,
+    };
+
+    /// <summary>What of this filter goes into the replication id; the function's source code for a filter function.</summary>
+    public object? Identity(string? functionCode) => Kind switch
+    {
+        ChangesFilterKind.None => null,
+        ChangesFilterKind.DocIds => new Dictionary<string, object?> { ["doc_ids"] = DocIds },
+        ChangesFilterKind.Selector => new Dictionary<string, object?> { ["selector"] = Selector },
+        ChangesFilterKind.Function => new Dictionary<string, object?>
+        {
+            ["filter"] = Name, ["code"] = functionCode?.Trim(), ["query_params"] = QueryParams,
+        },
+        _ => new Dictionary<string, object?> { ["view"] = Name, ["query_params"] = QueryParams },
+    };
+}
+
+/// <summary>The kinds of <see cref="ChangesFilter"/>.</summary>
+internal enum ChangesFilterKind
+{
+    None,
+    DocIds,
+    Selector,
+    Function,
+    View,
+}

@@ -1,0 +1,102 @@
+using CouchReplication.Http;
+using CouchReplication.Json;
+
+namespace CouchReplication.Protocol;
+
+/// <summary>
+/// Records how far the replication has safely come and writes it to both replication logs.
+/// Batches finish out of order; the checkpoint only ever names the last sequence below which
+/// every batch is written, so a resumed run can never skip a document.
+/// </summary>
+internal sealed class Checkpointer
+{
+    private readonly CouchHttp _source, _target;
+    private readonly string _replicationId;
+    private readonly ReplicationStats _stats;
+    private readonly Action<string> _log;
+    private readonly bool _enabled;
+    private readonly SortedDictionary<long, Seq> _finished = new();
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly List<CouchReplicationHistoryEntry> _previousHistory;
+    private long _nextOrdinal;
+    private string? _sourceRev, _targetRev;
+
+    public Checkpointer(CouchHttp source, CouchHttp target, string replicationId, string sessionId, Seq startSeq,
+        ReplicationLog? sourceLog, ReplicationLog? targetLog, ReplicationStats stats, bool enabled, Action<string> log)
+    {
+        _source = source;
+        _target = target;
+        _replicationId = replicationId;
+        _stats = stats;
+        _enabled = enabled;
+        _log = log;
+        _sourceRev = sourceLog?.Rev;
+        _targetRev = targetLog?.Rev;
+        _previousHistory = sourceLog?.History.ToList() ?? [];
+        Session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
+        stats.ThroughSeq = startSeq;
+        stats.CheckpointedSourceSeq = startSeq;
+    }
+
+    /// <summary>This session's entry, kept up to date with every checkpoint.</summary>
+    public CouchReplicationHistoryEntry Session { get; }
+
+    /// <summary>The log's history as the last checkpoint wrote it, newest first.</summary>
+    public IReadOnlyList<CouchReplicationHistoryEntry> History => [Session, .. _previousHistory.Take(ReplicationLog.MaxHistory - 1)];
+
+    /// <summary>Marks a batch written; advances the safe sequence over every batch now contiguous.</summary>
+    public void Finished(ChangesBatch batch)
+    {
+        lock (_finished)
+        {
+            _finished[batch.Ordinal] = batch.LastSeq;
+            while (_finished.Remove(_nextOrdinal, out var seq))
+            {
+                _stats.ThroughSeq = seq;
+                _nextOrdinal++;
+            }
+        }
+    }
+
+    /// <summary>Writes a checkpoint every <paramref name="interval"/> until cancelled.</summary>
+    public async Task RunPeriodicAsync(TimeSpan interval, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, ct);
+                await CheckpointAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped by the replication: its final checkpoint follows.
+        }
+    }
+
+    /// <summary>Writes the safe sequence to both logs, if it moved since the last checkpoint.</summary>
+    public async Task CheckpointAsync(CancellationToken ct)
+    {
+        await _writing.WaitAsync(ct);
+        try
+        {
+            var through = _stats.ThroughSeq ?? Session.StartSeq;
+            _stats.CopyTo(Session);
+            Session.EndTime = DateTimeOffset.UtcNow;
+            Session.EndSeq = through;
+            Session.Recorded = through;
+            if (!_enabled || through == _stats.CheckpointedSourceSeq) return;
+
+            var history = History;
+            _sourceRev = await ReplicationLog.WriteAsync(_source, _replicationId, _sourceRev, Session.SessionId, through, history, ct);
+            _targetRev = await ReplicationLog.WriteAsync(_target, _replicationId, _targetRev, Session.SessionId, through, history, ct);
+            _stats.CheckpointedSourceSeq = through;
+            _log($"Checkpoint at {through} written to _local/{_replicationId} on source and target");
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+}

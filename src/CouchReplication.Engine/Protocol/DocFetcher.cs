@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json;
+using CouchReplication.Http;
+
+namespace CouchReplication.Protocol;
+
+/// <summary>
+/// Reads missing revisions from the source with their history: one <c>_bulk_get</c> per batch,
+/// or, for a source without it (CouchDB 1.x), one <c>GET doc?open_revs=[...]</c> per document.
+/// Attachments newer than the target's possible ancestors come inline (<c>atts_since</c>).
+/// </summary>
+internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<string> log)
+{
+    private volatile bool _bulkGet = useBulkGet;
+
+    public async Task<FetchedDocs> FetchAsync(IReadOnlyList<MissingRevs> missing, CancellationToken ct)
+    {
+        var fetched = new FetchedDocs();
+        try
+        {
+            if (_bulkGet && await TryBulkGetAsync(missing, fetched, ct)) return fetched;
+            await Parallel.ForEachAsync(missing, ct, async (doc, token) => await OpenRevsAsync(doc, fetched, token));
+            return fetched;
+        }
+        catch
+        {
+            fetched.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<bool> TryBulkGetAsync(IReadOnlyList<MissingRevs> missing, FetchedDocs fetched, CancellationToken ct)
+    {
+        JsonDocument answer;
+        try
+        {
+            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true&attachments=true", writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("docs");
+                foreach (var doc in missing)
+                    foreach (var rev in doc.Missing)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("id", doc.Id);
+                        writer.WriteString("rev", rev);
+                        WriteStrings(writer, "atts_since", doc.PossibleAncestors);
+                        writer.WriteEndObject();
+                    }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }, ct);
+        }
+        catch (CouchReplicationException e) when (e.StatusCode is 400 or 404 or 405 or 501 && e.Reason != "Database does not exist.")
+        {
+            _bulkGet = false;
+            log($"The source has no usable _bulk_get ({e.Error ?? e.StatusCode.ToString()}); reading documents one by one with open_revs.");
+            return false;
+        }
+
+        fetched.Own(answer);
+        if (!answer.RootElement.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array)
+            throw new CouchReplicationException(CouchErrorKind.InvalidResponse, "The source's _bulk_get answer has no results array.");
+        foreach (var result in results.EnumerateArray())
+            if (result.TryGetProperty("docs", out var docs))
+                foreach (var entry in docs.EnumerateArray())
+                    TakeEntry(entry, fetched, result.TryGetProperty("id", out var id) ? id.GetString() : null);
+        return true;
+    }
+
+    private async Task OpenRevsAsync(MissingRevs doc, FetchedDocs fetched, CancellationToken ct)
+    {
+        var query = new StringBuilder(DocPath.Of(doc.Id))
+            .Append("?revs=true&latest=true&attachments=true&open_revs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.Missing)));
+        if (doc.PossibleAncestors.Count > 0)
+            query.Append("&atts_since=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.PossibleAncestors)));
+        var answer = await source.GetJsonAsync(query.ToString(), ct);
+        fetched.Own(answer);
+        if (answer.RootElement.ValueKind != JsonValueKind.Array)
+            throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The source's open_revs answer for '{doc.Id}' is not a JSON array.");
+        foreach (var entry in answer.RootElement.EnumerateArray()) TakeEntry(entry, fetched, doc.Id);
+    }
+
+    private static void TakeEntry(JsonElement entry, FetchedDocs fetched, string? id)
+    {
+        if (entry.TryGetProperty("ok", out var ok)) fetched.Add(ok);
+        else if (entry.TryGetProperty("error", out var error)) fetched.AddError($"{id}: {error}");
+        else if (entry.TryGetProperty("missing", out var missing)) fetched.AddError($"{id}: revision {missing} is missing on the source");
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return;
+        writer.WriteStartArray(name);
+        foreach (var value in values) writer.WriteStringValue(value);
+        writer.WriteEndArray();
+    }
+}

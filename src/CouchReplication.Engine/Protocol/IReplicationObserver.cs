@@ -1,0 +1,17 @@
+namespace CouchReplication.Protocol;
+
+/// <summary>What a replication run tells the job that runs it.</summary>
+internal interface IReplicationObserver
+{
+    /// <summary>A protocol step worth narrating under -Verbose; URLs already redacted.</summary>
+    void Verbose(string message);
+
+    /// <summary>Something the user should see, such as a refused document.</summary>
+    void Warning(string message);
+
+    /// <summary>The replication id is known.</summary>
+    void Identified(string replicationId);
+
+    /// <summary>Checks and checkpoints are done; changes are flowing.</summary>
+    void Running();
+}

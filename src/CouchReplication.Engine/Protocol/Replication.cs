@@ -1,0 +1,184 @@
+using System.Runtime.ExceptionServices;
+using System.Text;
+using System.Threading.Channels;
+using CouchReplication.Http;
+using CouchReplication.Json;
+
+namespace CouchReplication.Protocol;
+
+/// <summary>
+/// One run of a replication: check both databases, identify the replication, resume from the
+/// checkpoints, then changes reader -> workers -> checkpointer until the feed ends or the run is
+/// cancelled, and a final checkpoint either way.
+/// </summary>
+internal sealed class Replication(ReplicationSettings settings, ReplicationStats stats, IReplicationObserver events)
+{
+    private const int MaxFailuresKept = 1000;
+    private readonly List<CouchDocWriteFailure> _failures = [];
+
+    public async Task<CouchReplicationResult> RunAsync(CancellationToken ct)
+    {
+        using var source = new CouchHttp(settings.Source, settings.Http, events.Verbose);
+        using var target = new CouchHttp(settings.Target, settings.Http, events.Verbose);
+
+        await CheckSourceAsync(source, ct);
+        await EnsureTargetAsync(target, ct);
+        var replicationId = await ReplicationIdentity.ComputeAsync(settings, source, ct);
+        events.Identified(replicationId);
+
+        ReplicationLog? sourceLog = null, targetLog = null;
+        if (settings.UseCheckpoints)
+        {
+            sourceLog = await ReplicationLog.ReadAsync(source, replicationId, ct);
+            targetLog = await ReplicationLog.ReadAsync(target, replicationId, ct);
+        }
+        var resumeSeq = ReplicationLog.StartSeq(sourceLog, targetLog);
+        var startSeq = resumeSeq ?? settings.SinceSeq ?? Seq.Zero;
+        events.Verbose(resumeSeq is null
+            ? $"Replication {replicationId}: no common checkpoint, starting from {startSeq}"
+            : $"Replication {replicationId}: resuming from checkpoint {startSeq}");
+
+        var checkpointer = new Checkpointer(source, target, replicationId, Guid.NewGuid().ToString("N"), startSeq,
+            sourceLog, targetLog, stats, settings.UseCheckpoints, events.Verbose);
+        events.Running();
+        try
+        {
+            await PumpAsync(source, target, startSeq, checkpointer, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await FinalCheckpointAsync(checkpointer, swallow: false);
+            throw;
+        }
+        catch
+        {
+            await FinalCheckpointAsync(checkpointer, swallow: true);
+            throw;
+        }
+        await FinalCheckpointAsync(checkpointer, swallow: false);
+
+        return new CouchReplicationResult
+        {
+            Ok = true,
+            ReplicationId = replicationId,
+            SessionId = checkpointer.Session.SessionId,
+            SourceLastSeq = checkpointer.Session.RecordedSeq,
+            NoChanges = stats.RevisionsChecked == 0,
+            Source = settings.Source.Redacted,
+            Target = settings.Target.Redacted,
+            History = settings.UseCheckpoints ? [.. checkpointer.History] : [checkpointer.Session],
+            Failures = [.. _failures],
+        };
+    }
+
+    private async Task PumpAsync(CouchHttp source, CouchHttp target, Seq startSeq, Checkpointer checkpointer, CancellationToken ct)
+    {
+        var batches = Channel.CreateBounded<ChangesBatch>(new BoundedChannelOptions(settings.WorkerProcesses) { SingleWriter = true });
+        using var stages = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var periodicStop = CancellationTokenSource.CreateLinkedTokenSource(stages.Token);
+
+        // A failing stage cancels the others, so one error ends the run instead of leaving it half alive.
+        async Task Stage(Func<Task> body)
+        {
+            try { await body(); }
+            catch { stages.Cancel(); throw; }
+        }
+
+        var reader = new ChangesReader(source, settings, stats, events.Verbose);
+        var fetcher = new DocFetcher(source, settings.UseBulkGet, events.Verbose);
+        var worker = new BatchWorker(target, fetcher, stats, events.Verbose, Refused);
+        var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
+        for (var i = 0; i < settings.WorkerProcesses; i++)
+            tasks.Add(Task.Run(() => Stage(async () =>
+            {
+                await foreach (var batch in batches.Reader.ReadAllAsync(stages.Token))
+                {
+                    await worker.ReplicateAsync(batch, stages.Token);
+                    checkpointer.Finished(batch);
+                }
+            })));
+        var periodic = Stage(() => checkpointer.RunPeriodicAsync(settings.CheckpointInterval, periodicStop.Token));
+
+        try { await Task.WhenAll(tasks); }
+        catch { /* inspected below, with the periodic checkpointer's outcome */ }
+        periodicStop.Cancel();
+        try { await periodic; }
+        catch { /* inspected below */ }
+
+        var failure = tasks.Append(periodic).Where(t => t.IsFaulted)
+            .Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+        if (failure is not null) ExceptionDispatchInfo.Throw(failure);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Records what is safely written even when the run is stopped or failed, so the next run
+    /// resumes there; a failure here must not hide the failure that ended the run.
+    /// </summary>
+    private async Task FinalCheckpointAsync(Checkpointer checkpointer, bool swallow)
+    {
+        using var deadline = new CancellationTokenSource(settings.Http.ConnectionTimeout * 2);
+        try
+        {
+            await checkpointer.CheckpointAsync(deadline.Token);
+        }
+        catch (Exception e) when (swallow)
+        {
+            events.Verbose($"Final checkpoint failed: {e.Message}");
+        }
+    }
+
+    private void Refused(CouchDocWriteFailure failure)
+    {
+        lock (_failures)
+            if (_failures.Count < MaxFailuresKept) _failures.Add(failure);
+        events.Warning($"Target refused {failure}");
+    }
+
+    private async Task CheckSourceAsync(CouchHttp source, CancellationToken ct)
+    {
+        try
+        {
+            using var info = await source.GetJsonAsync("", ct);
+            events.Verbose($"Source {settings.Source.Redacted} is reachable");
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            throw new CouchReplicationException(CouchErrorKind.DbNotFound,
+                $"The source database {settings.Source.Redacted} does not exist.", 404, e.Error, e.Reason, settings.Source.Redacted, innerException: e);
+        }
+    }
+
+    private async Task EnsureTargetAsync(CouchHttp target, CancellationToken ct)
+    {
+        try
+        {
+            using var info = await target.GetJsonAsync("", ct);
+            return;
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404 && !settings.CreateTarget)
+        {
+            throw new CouchReplicationException(CouchErrorKind.DbNotFound,
+                $"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.",
+                404, e.Error, e.Reason, settings.Target.Redacted, innerException: e);
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            // Created below.
+        }
+
+        var query = new StringBuilder();
+        foreach (var (key, value) in settings.CreateTargetParams ?? new Dictionary<string, object?>())
+            query.Append(query.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(key)).Append('=')
+                .Append(Uri.EscapeDataString(value is bool b ? (b ? "true" : "false") : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
+        try
+        {
+            using var created = await target.PutJsonAsync(query.ToString(), null, ct);
+            events.Verbose($"Created the target database {settings.Target.Redacted}");
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 412)
+        {
+            // Created by someone else in the meantime: just as good.
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Protocol;
+
+namespace CouchReplication;
+
+/// <summary>
+/// A replication document checked and resolved into what the engine runs: parsed endpoints,
+/// the filter, and every option with CouchDB's default where the document leaves it unset.
+/// </summary>
+internal sealed record ReplicationSettings
+{
+    public required CouchEndpoint Source { get; init; }
+    public required CouchEndpoint Target { get; init; }
+    public bool Continuous { get; init; }
+    public bool CreateTarget { get; init; }
+    public IDictionary<string, object?>? CreateTargetParams { get; init; }
+    public required ChangesFilter Filter { get; init; }
+    public Seq? SinceSeq { get; init; }
+    public bool WinningRevsOnly { get; init; }
+    public bool UseCheckpoints { get; init; } = true;
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public int WorkerProcesses { get; init; } = 4;
+    public int WorkerBatchSize { get; init; } = 500;
+    public required HttpSettings Http { get; init; }
+
+    /// <summary>Whether documents are fetched with <c>_bulk_get</c>; the engine turns it off when the source lacks it.</summary>
+    public bool UseBulkGet { get; init; } = true;
+
+    /// <summary>Things in the document that are accepted but worth a warning.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// Checks every field before anything is sent and names the field in the error.
+    /// </summary>
+    public static ReplicationSettings From(CouchReplicationDoc doc)
+    {
+        var warnings = new List<string>();
+        var sharedProxy = ProxySetting.Parse(doc.ProxyUrl, "proxy");
+        var sourceProxy = ProxySetting.Parse(doc.SourceProxyUrl, "source_proxy");
+        var targetProxy = ProxySetting.Parse(doc.TargetProxyUrl, "target_proxy");
+        if (sharedProxy is not null && (sourceProxy ?? targetProxy) is not null)
+            throw CouchReplicationException.InvalidArgument("proxy", "give either proxy or source_proxy/target_proxy, not both");
+
+        var source = CouchEndpoint.Parse(doc.SourceUrl, "source", doc.SourceCredential, Headers(doc.SourceHeaders), sourceProxy ?? sharedProxy);
+        var target = CouchEndpoint.Parse(doc.TargetUrl, "target", doc.TargetCredential, Headers(doc.TargetHeaders), targetProxy ?? sharedProxy);
+        if (source.DatabaseUri == target.DatabaseUri)
+            throw CouchReplicationException.InvalidArgument("source and target", $"are the same database ({source.DatabaseUri})");
+
+        foreach (var name in doc.AdditionalFields.Keys)
+            warnings.Add($"Unknown replication document field '{name}' is kept but has no effect.");
+
+        return new ReplicationSettings
+        {
+            Source = source,
+            Target = target,
+            Continuous = doc.Continuous ?? false,
+            CreateTarget = doc.CreateTarget ?? false,
+            CreateTargetParams = doc.CreateTargetParams,
+            Filter = ChangesFilter.From(doc),
+            SinceSeq = string.IsNullOrEmpty(doc.SinceSeq) ? null : Seq.FromUserText(doc.SinceSeq),
+            WinningRevsOnly = doc.WinningRevsOnly ?? false,
+            UseCheckpoints = doc.UseCheckpoints ?? true,
+            CheckpointInterval = TimeSpan.FromMilliseconds(AtLeast(doc.CheckpointInterval, 1, 30000, "checkpoint_interval")),
+            WorkerProcesses = AtLeast(doc.WorkerProcesses, 1, 4, "worker_processes"),
+            WorkerBatchSize = AtLeast(doc.WorkerBatchSize, 1, 500, "worker_batch_size"),
+            Http = new HttpSettings(
+                AtLeast(doc.HttpConnections, 1, 20, "http_connections"),
+                TimeSpan.FromMilliseconds(AtLeast(doc.ConnectionTimeout, 1, 30000, "connection_timeout")),
+                AtLeast(doc.RetriesPerRequest, 0, 5, "retries_per_request")),
+            Warnings = warnings,
+        };
+    }
+
+    private static int AtLeast(int? value, int minimum, int fallback, string field) => value switch
+    {
+        null => fallback,
+        var v when v < minimum => throw CouchReplicationException.InvalidArgument(field, $"must be at least {minimum}, not {v}"),
+        var v => v.Value,
+    };
+
+    private static Dictionary<string, string> Headers(IDictionary<string, string>? headers) =>
+        new(headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+}

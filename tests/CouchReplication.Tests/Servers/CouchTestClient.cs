@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CouchReplication.Json;
+
+namespace CouchReplication.Tests.Servers;
+
+/// <summary>
+/// Plain HTTP to a test server, independent of the engine: seeds databases and reads back what
+/// a replication produced. Always sends Accept: application/json and a timeout (pouchdb-server
+/// answers text/plain otherwise, and can hang).
+/// </summary>
+public sealed class CouchTestClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public CouchTestClient(Uri serverUrl)
+    {
+        var root = new UriBuilder(serverUrl) { UserName = "", Password = "" }.Uri;
+        _http = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(60) };
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (serverUrl.UserInfo.Length > 0)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(serverUrl.UserInfo))));
+    }
+
+    public async Task WaitUntilUpAsync(Process? process, string readyPath, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (process is { HasExited: true }) throw new InvalidOperationException($"The test server exited with code {process.ExitCode} before it was ready.");
+            try
+            {
+                using var response = await _http.GetAsync(readyPath);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { /* not listening yet */ }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The test server at {_http.BaseAddress} was not ready within {timeout}.");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<bool> IsCouchDbAsync()
+    {
+        using var welcome = await GetJsonAsync("");
+        return welcome.RootElement.TryGetProperty("couchdb", out _) && !welcome.RootElement.TryGetProperty("express-pouchdb", out _);
+    }
+
+    public async Task CreateDbAsync(string db) => await SendAsync(HttpMethod.Put, db, null);
+
+    public async Task<HttpStatusCode> StatusAsync(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        return response.StatusCode;
+    }
+
+    public async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body);
+    }
+
+    /// <summary>Saves a document the normal way; returns its new revision.</summary>
+    public async Task<string> PutDocAsync(string db, string id, object body)
+    {
+        using var answer = await SendAsync(HttpMethod.Put, $"{db}/{DocPath(id)}", PlainJson.Serialize(body));
+        return answer.RootElement.GetProperty("rev").GetString()!;
+    }
+
+    /// <summary>Writes revisions exactly as given (<c>new_edits: false</c>), to build conflicts and histories.</summary>
+    public async Task BulkDocsAsync(string db, IEnumerable<object> docs, bool newEdits)
+    {
+        var body = new Dictionary<string, object?> { ["docs"] = docs.ToList(), ["new_edits"] = newEdits };
+        using var _ = await SendAsync(HttpMethod.Post, $"{db}/_bulk_docs", PlainJson.Serialize(body));
+    }
+
+    /// <summary>Every document id the database knows, deleted ones included.</summary>
+    public async Task<IReadOnlyList<string>> AllIdsAsync(string db)
+    {
+        using var changes = await GetJsonAsync($"{db}/_changes?style=all_docs");
+        return changes.RootElement.GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("id").GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>A document's full revision tree: every leaf with its history, body and attachment stubs, canonical JSON.</summary>
+    public async Task<string> RevisionTreeAsync(string db, string id)
+    {
+        using var leaves = await GetJsonAsync($"{db}/{DocPath(id)}?open_revs=all&revs=true");
+        var docs = leaves.RootElement.EnumerateArray()
+            .Where(e => e.TryGetProperty("ok", out _))
+            .Select(e => PlainJson.ToPlain(e.GetProperty("ok")))
+            .OrderBy(d => (string)((Dictionary<string, object?>)d!)["_rev"]!, StringComparer.Ordinal)
+            .ToList();
+        return PlainJson.Serialize(docs, canonical: true);
+    }
+
+    /// <summary>Every document's revision tree, by id.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SnapshotAsync(string db)
+    {
+        var trees = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in await AllIdsAsync(db))
+            if (!id.StartsWith("_local/", StringComparison.Ordinal)) trees[id] = await RevisionTreeAsync(db, id);
+        return trees;
+    }
+
+    public static string DocPath(string id) =>
+        id.StartsWith("_design/", StringComparison.Ordinal) ? "_design/" + Uri.EscapeDataString(id[8..])
+        : id.StartsWith("_local/", StringComparison.Ordinal) ? "_local/" + Uri.EscapeDataString(id[7..])
+        : Uri.EscapeDataString(id);
+
+    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, string? json)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,44 @@
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace CouchReplication.Tests.Servers;
+
+/// <summary>
+/// A test that runs against its class's server. It reports itself skipped, with the reason, when
+/// that server cannot run here, or when it needs real CouchDB behaviour
+/// (<see cref="CouchDbOnly"/>) and the server is pouchdb-server.
+/// </summary>
+[XunitTestCaseDiscoverer("CouchReplication.Tests.Servers.ServerFactDiscoverer", "CouchReplication.Tests")]
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ServerFactAttribute : FactAttribute
+{
+    /// <summary>The CouchDB behaviour the test needs, which pouchdb-server lacks.</summary>
+    public string? CouchDbOnly { get; set; }
+}
+
+public sealed class ServerFactDiscoverer(IMessageSink diagnostics) : IXunitTestCaseDiscoverer
+{
+    public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method, IAttributeInfo fact) =>
+        [new ServerTestCase(diagnostics, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method)];
+}
+
+public sealed class ServerTestCase : XunitTestCase
+{
+    [Obsolete("Called by the de-serializer", error: true)]
+    public ServerTestCase() { }
+
+    public ServerTestCase(IMessageSink diagnostics, TestMethodDisplay display, TestMethodDisplayOptions displayOptions, ITestMethod method)
+        : base(diagnostics, display, displayOptions, method) { }
+
+    protected override string? GetSkipReason(IAttributeInfo factAttribute)
+    {
+        var server = SkipReasons.ServerOf(TestMethod.TestClass.Class.ToRuntimeType());
+        if (server is null) return base.GetSkipReason(factAttribute);
+        if (SkipReasons.For(server) is { } reason) return reason;
+        var couchDbOnly = factAttribute.GetNamedArgument<string?>(nameof(ServerFactAttribute.CouchDbOnly));
+        return couchDbOnly is not null && server == typeof(PouchDbServer)
+            ? $"pouchdb-server lacks what this test needs: {couchDbOnly}"
+            : base.GetSkipReason(factAttribute);
+    }
+}

@@ -1,0 +1,23 @@
+namespace CouchReplication.Tests.Servers;
+
+/// <summary>Why a server kind cannot run here, or null when it can.</summary>
+internal static class SkipReasons
+{
+    public static string? For(Type server)
+    {
+        var external = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ExternalServer.Variable));
+        if (server == typeof(ExternalServer))
+            return external ? null : $"{ExternalServer.Variable} is not set";
+        if (external)
+            return $"{ExternalServer.Variable} names the server under test";
+        if (server == typeof(CouchDbServer) && !File.Exists(Path.Combine(CouchDbServer.Home, "bin", "couchdb")))
+            return $"Apache CouchDB is not installed at {CouchDbServer.Home}";
+        return null;
+    }
+
+    /// <summary>The server fixture of a test class (its IClassFixture&lt;T&gt; with T a <see cref="CouchServer"/>).</summary>
+    public static Type? ServerOf(Type testClass) => testClass.GetInterfaces()
+        .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Xunit.IClassFixture<>))
+        .Select(i => i.GetGenericArguments()[0])
+        .FirstOrDefault(t => typeof(CouchServer).IsAssignableFrom(t));
+}
