@@ -66,6 +66,14 @@ public sealed class CouchActiveTask
     /// <summary>checkpoint_interval in milliseconds.</summary>
     public int? CheckpointInterval { get; init; }
 
+    /// <summary>
+    /// Percent of the known changes checked so far (the <c>progress</c> field of CouchDB 1.x),
+    /// or null while the source has not said how many are pending.
+    /// </summary>
+    public int? Progress => ChangesPending is { } pending && RevisionsChecked + pending > 0
+        ? (int)(100 * RevisionsChecked / (RevisionsChecked + pending))
+        : null;
+
     /// <summary>The last error, if any.</summary>
     public string? Error { get; init; }
 

@@ -136,6 +136,12 @@ public sealed class CouchReplicationDoc
     /// </summary>
     public static CouchReplicationDoc FromDictionary(IDictionary fields) => ReplicationDocFields.Read(fields);
 
+    /// <summary>
+    /// Sets a field by its JSON name (<c>selector</c>) or property name (<c>Selector</c>), taking
+    /// the value in any form the JSON allows: a selector as a dictionary or as JSON text.
+    /// </summary>
+    public void SetField(string name, object? value) => ReplicationDocFields.Set(this, name, value);
+
     internal Dictionary<string, object?> ToDictionary(bool includeCredentials) => ReplicationDocFields.Write(this, includeCredentials);
 
     private string? Redacted(string? url) =>

@@ -53,22 +53,22 @@ internal static class ReplicationDocFields
     public static CouchReplicationDoc Read(IDictionary fields)
     {
         var doc = new CouchReplicationDoc();
-        foreach (var (name, value) in PlainJson.Entries(fields))
-        {
-            if (Is(name, "source", nameof(CouchReplicationDoc.Source)))
-                ReadEndpoint(value, "source", url => doc.Source = url, c => doc.SourceCredential = c, h => doc.SourceHeaders = h);
-            else if (Is(name, "target", nameof(CouchReplicationDoc.Target)))
-                ReadEndpoint(value, "target", url => doc.Target = url, c => doc.TargetCredential = c, h => doc.TargetHeaders = h);
-            else if (Fields.FirstOrDefault(f => Is(name, f.Json, f.Property)) is { } field)
-                field.Set(doc, value);
-            else
-                doc.AdditionalFields[name] = value;
-        }
+        foreach (var (name, value) in PlainJson.Entries(fields)) Set(doc, name, value);
         return doc;
     }
 
-    /// <summary>The JSON names of the fields the module knows, for warnings about the others.</summary>
-    public static IEnumerable<string> KnownNames => Fields.Select(f => f.Json).Concat(["source", "target"]);
+    /// <summary>Sets one field by its JSON or property name, converting the value as the field needs.</summary>
+    public static void Set(CouchReplicationDoc doc, string name, object? value)
+    {
+        if (Is(name, "source", nameof(CouchReplicationDoc.Source)))
+            ReadEndpoint(value, "source", url => doc.Source = url, c => doc.SourceCredential = c, h => doc.SourceHeaders = h);
+        else if (Is(name, "target", nameof(CouchReplicationDoc.Target)))
+            ReadEndpoint(value, "target", url => doc.Target = url, c => doc.TargetCredential = c, h => doc.TargetHeaders = h);
+        else if (Fields.FirstOrDefault(f => Is(name, f.Json, f.Property)) is { } field)
+            field.Set(doc, value);
+        else
+            doc.AdditionalFields[name] = value;
+    }
 
     private static bool Is(string name, string json, string property) =>
         string.Equals(name, json, StringComparison.OrdinalIgnoreCase) || string.Equals(name, property, StringComparison.OrdinalIgnoreCase);

@@ -34,6 +34,9 @@ public sealed class ReplicationJob : IReplicationObserver
 
     internal static ReplicationJob Start(ReplicationSettings settings)
     {
+        if (settings.Continuous)
+            throw CouchReplicationException.InvalidArgument("continuous",
+                "continuous replication in the module's engine is not available in this version (issue #4); run it on a server with -Server once that exists (issue #7)");
         var job = new ReplicationJob(settings);
         foreach (var warning in settings.Warnings) ((IReplicationObserver)job).Warning(warning);
         job.Completion = Task.Run(job.RunAsync);

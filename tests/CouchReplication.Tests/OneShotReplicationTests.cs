@@ -93,6 +93,19 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         }
     }
 
+    [ServerFact(CouchDbOnly = "opaque string sequences (pouchdb-server numbers its changes)")]
+    public async Task Opaque_string_sequences_are_kept_as_json_strings()
+    {
+        var (sourceDb, source) = await SeededSourceAsync();
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = server.NewDbUrl("target"), CreateTarget = true });
+
+        using var log = await Client.GetJsonAsync($"{sourceDb}/_local/{result.ReplicationId}");
+        var seq = log.RootElement.GetProperty("source_last_seq");
+        Assert.Equal(System.Text.Json.JsonValueKind.String, seq.ValueKind);
+        Assert.Equal(seq.GetString(), result.SourceLastSeq);
+        Assert.Matches("^[0-9]+-", result.SourceLastSeq);
+    }
+
     [ServerFact]
     public async Task A_run_stopped_half_way_resumes_and_transfers_only_the_rest()
     {

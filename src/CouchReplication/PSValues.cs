@@ -1,0 +1,52 @@
+using System.Collections;
+using System.Management.Automation;
+
+namespace CouchReplication.Commands;
+
+/// <summary>
+/// Turns what PowerShell hands a cmdlet (PSObject wrappers, PSCustomObject from ConvertFrom-Json,
+/// hashtables, arrays) into the plain dictionaries, lists and values the engine takes.
+/// </summary>
+internal static class PSValues
+{
+    public static object? ToPlain(object? value)
+    {
+        if (value is PSObject wrapped)
+        {
+            if (wrapped.BaseObject is PSCustomObject)
+            {
+                var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var property in wrapped.Properties) properties[property.Name] = ToPlain(property.Value);
+                return properties;
+            }
+            value = wrapped.BaseObject;
+        }
+        return value switch
+        {
+            null or string => value,
+            IDictionary map => Dictionary(map),
+            IEnumerable items => items.Cast<object?>().Select(ToPlain).ToList(),
+            _ => value,
+        };
+    }
+
+    public static Dictionary<string, object?>? Dictionary(IDictionary? map)
+    {
+        if (map is null) return null;
+        var plain = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var entries = map.GetEnumerator();
+        while (entries.MoveNext()) plain[entries.Key.ToString()!] = ToPlain(entries.Value);
+        return plain;
+    }
+
+    public static CouchCredential? Credential(PSCredential? credential) =>
+        credential is null || credential == PSCredential.Empty
+            ? null
+            : new CouchCredential(credential.UserName, credential.GetNetworkCredential().Password);
+
+    /// <summary>The ErrorRecord for an engine failure: stable ErrorId, fitting category, the target it concerns.</summary>
+    public static ErrorRecord ErrorRecord(CouchReplicationException error, object? target) =>
+        new(error, error.ErrorId,
+            Enum.TryParse<ErrorCategory>(CouchErrorCategories.NameOf(error.Kind), out var category) ? category : ErrorCategory.NotSpecified,
+            target);
+}

@@ -1,0 +1,130 @@
+# Pester 5 suites: the cmdlets as a user calls them, in real pwsh, against a real server.
+BeforeAll {
+    $modulePath = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
+    Import-Module $modulePath -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+    $script:server = Start-TestCouchServer
+    $script:url = $server.Url
+
+    function New-SeededDb([int] $Count = 10) {
+        $db = New-TestDbName 'source'
+        Invoke-TestCouch -Url $url -Path $db -Method PUT | Out-Null
+        $docs = @(0..($Count - 1) | ForEach-Object { @{ _id = "doc-$_"; n = $_ } })
+        Invoke-TestCouch -Url $url -Path "$db/_bulk_docs" -Method POST -Body @{ docs = $docs } | Out-Null
+        $db
+    }
+}
+
+AfterAll {
+    Stop-TestCouchServer $server
+}
+
+Describe 'New-CouchReplicationDoc' {
+    It 'returns a CouchReplicationDoc whose ToJson has CouchDB field names' {
+        $doc = New-CouchReplicationDoc -Source http://127.0.0.1:5984/a -Target http://127.0.0.1:5984/b -CreateTarget -WorkerBatchSize 100 -DocIds x, y
+        $doc | Should -BeOfType ([CouchReplication.CouchReplicationDoc])
+        $json = $doc.ToJson() | ConvertFrom-Json
+        $json.create_target | Should -BeTrue
+        $json.worker_batch_size | Should -Be 100
+        $json.doc_ids | Should -Be @('x', 'y')
+        $json.PSObject.Properties.Name | Should -Not -Contain 'continuous'
+    }
+
+    It 'masks passwords in what it shows' {
+        $doc = New-CouchReplicationDoc -Source 'http://ann:topsecret@127.0.0.1:5984/a' -Target http://127.0.0.1:5984/b
+        $doc.Source | Should -Be 'http://ann:*****@127.0.0.1:5984/a'
+        ($doc | Format-List | Out-String) | Should -Not -Match 'topsecret'
+        $doc.ToJson() | Should -Not -Match 'topsecret'
+    }
+
+    It 'takes a selector as a hashtable or as JSON text' {
+        (New-CouchReplicationDoc -Source http://h/a -Target http://h/b -Selector @{ type = 'order' }).Selector['type'] | Should -Be 'order'
+        (New-CouchReplicationDoc -Source http://h/a -Target http://h/b -Selector '{"type":"order"}').Selector['type'] | Should -Be 'order'
+    }
+
+    It 'refuses <Case> with an InvalidArgument error naming the field' -ForEach @(
+        @{ Case = 'a URL without a database'; Arguments = @{ Source = 'http://h/'; Target = 'http://h/b' }; Field = 'source' }
+        @{ Case = 'two filters'; Arguments = @{ Source = 'http://h/a'; Target = 'http://h/b'; DocIds = 'x'; Filter = 'app/f' }; Field = 'doc_ids and filter' }
+        @{ Case = 'a negative batch size'; Arguments = @{ Source = 'http://h/a'; Target = 'http://h/b'; WorkerBatchSize = -1 }; Field = 'worker_batch_size' }
+    ) {
+        $err = $null
+        New-CouchReplicationDoc @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.InvalidArgument,CouchReplication.Commands.NewCouchReplicationDocCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Message | Should -BeLike "$Field*"
+    }
+}
+
+Describe 'Start-CouchReplication' {
+    It 'replicates and returns a CouchReplicationResult; a second run has no changes' {
+        $source = New-SeededDb 25
+        $target = New-TestDbName 'target'
+        $result = Start-CouchReplication "$url$source" "$url$target" -CreateTarget
+        $result | Should -BeOfType ([CouchReplication.CouchReplicationResult])
+        $result.Ok | Should -BeTrue
+        $result.DocsWritten | Should -Be 25
+        $result.History[0].DocsWritten | Should -Be 25
+        (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 25
+
+        $again = Start-CouchReplication "$url$source" "$url$target"
+        $again.NoChanges | Should -BeTrue
+        $again.DocsWritten | Should -Be 0
+    }
+
+    It 'takes a document from New-CouchReplicationDoc through the pipeline' {
+        $source = New-SeededDb 5
+        $result = New-CouchReplicationDoc -Source "$url$source" -Target "$url$(New-TestDbName 'target')" -CreateTarget | Start-CouchReplication
+        $result.DocsWritten | Should -Be 5
+    }
+
+    It 'takes ConvertFrom-Json output and hashtables through the pipeline' {
+        $source = New-SeededDb 3
+        $json = @{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true } | ConvertTo-Json
+        ($json | ConvertFrom-Json | Start-CouchReplication).DocsWritten | Should -Be 3
+        (@{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true } | Start-CouchReplication).DocsWritten | Should -Be 3
+    }
+
+    It 'takes credentials as PSCredential' {
+        $source = New-SeededDb 2
+        $plainUrl = $url -replace '//[^@]+@', '//'
+        $credential = [pscredential]::new('admin', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        $result = Start-CouchReplication "$plainUrl$source" "$plainUrl$(New-TestDbName 'target')" -CreateTarget -SourceCredential $credential -TargetCredential $credential
+        $result.DocsWritten | Should -Be 2
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $source = New-SeededDb 2
+        $target = New-TestDbName 'target'
+        Start-CouchReplication "$url$source" "$url$target" -CreateTarget -WhatIf | Should -BeNullOrEmpty
+        Get-TestCouchStatus -Url $url -Path $target | Should -Be 404
+    }
+
+    It 'fails a wrong password with CouchReplication.Unauthorized, creates nothing and shows no password' {
+        $source = New-SeededDb 2
+        $target = New-TestDbName 'target'
+        $wrong = $url -replace ':secret@', ':wrong-password@'
+        $err = $null
+        $out = Start-CouchReplication "$wrong$source" "$url$target" -CreateTarget -ErrorVariable err -ErrorAction SilentlyContinue -Verbose 4>&1
+        $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.Unauthorized,CouchReplication.Commands.StartCouchReplicationCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        ($err | Out-String) + ($out | Out-String) | Should -Not -Match 'wrong-password|secret'
+        Get-TestCouchStatus -Url $url -Path $target | Should -Be 404
+    }
+
+    It 'names a missing target in a DbNotFound error unless -CreateTarget' {
+        $source = New-SeededDb 1
+        $err = $null
+        Start-CouchReplication "$url$source" "$url$(New-TestDbName 'absent')" -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CouchReplication.DbNotFound,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'narrates the protocol under -Verbose without credentials' {
+        $source = New-SeededDb 3
+        $verbose = Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match '_changes since 0'
+        ($verbose.Message -join "`n") | Should -Match 'Checkpoint at'
+        ($verbose.Message -join "`n") | Should -Not -Match 'secret'
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Protocol;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>The replication document, its checks and its identity: no server needed.</summary>
+public sealed class ReplicationDocTests
+{
+    [Fact]
+    public void ToJson_gives_couchdb_field_names_and_reads_back_the_same_document()
+    {
+        var doc = new CouchReplicationDoc
+        {
+            Id = "rep1",
+            Source = "http://127.0.0.1:5984/a",
+            Target = "http://127.0.0.1:5984/b",
+            Continuous = true,
+            CreateTarget = true,
+            CreateTargetParams = new Dictionary<string, object?> { ["q"] = 1L },
+            Selector = new Dictionary<string, object?> { ["type"] = "order" },
+            SinceSeq = "42",
+            WorkerProcesses = 2,
+            WorkerBatchSize = 100,
+            ConnectionTimeout = 5000,
+            UseCheckpoints = false,
+            TargetHeaders = new Dictionary<string, string> { ["X-Trace"] = "1" },
+        };
+
+        var json = doc.ToJson();
+        using var parsed = JsonDocument.Parse(json);
+        var root = parsed.RootElement;
+        Assert.Equal("rep1", root.GetProperty("_id").GetString());
+        Assert.Equal("http://127.0.0.1:5984/a", root.GetProperty("source").GetString());
+        Assert.Equal("1", root.GetProperty("target").GetProperty("headers").GetProperty("X-Trace").GetString());
+        Assert.True(root.GetProperty("create_target").GetBoolean());
+        Assert.Equal(42, root.GetProperty("since_seq").GetInt32());
+        Assert.Equal(2, root.GetProperty("worker_processes").GetInt32());
+        Assert.False(root.GetProperty("use_checkpoints").GetBoolean());
+        Assert.False(root.TryGetProperty("filter", out _));
+
+        var back = CouchReplicationDoc.FromJson(json);
+        Assert.Equal(json, back.ToJson());
+    }
+
+    [Fact]
+    public void Passwords_never_show_in_properties_json_or_strings_unless_asked_for()
+    {
+        var doc = new CouchReplicationDoc { Source = "https://ann:p%40ss%3Aw%2Frd@db.example/a", Target = "https://db.example/b" };
+        doc.TargetCredential = new CouchCredential("bob", "hunter2");
+
+        Assert.Equal("https://ann:*****@db.example/a", doc.Source);
+        Assert.DoesNotContain("p%40ss", doc.ToJson());
+        Assert.DoesNotContain("hunter2", doc.ToJson());
+        Assert.DoesNotContain("hunter2", doc.TargetCredential.ToString());
+        Assert.Contains("\"password\": \"p@ss:w/rd\"", doc.ToJson(includeCredentials: true));
+        Assert.Contains("\"password\": \"hunter2\"", doc.ToJson(includeCredentials: true));
+    }
+
+    [Fact]
+    public void User_info_in_a_url_is_percent_decoded_into_the_credential()
+    {
+        var endpoint = CouchEndpoint.Parse("http://us%3Aer:p%40ss%3A%2F%25w@127.0.0.1:5984/db", "source");
+
+        Assert.Equal("us:er", endpoint.Credential!.UserName);
+        Assert.Equal("p@ss:/%w", endpoint.Credential.Password);
+        Assert.Equal("http://127.0.0.1:5984/db/", endpoint.DatabaseUri.AbsoluteUri);
+        Assert.Equal("http://us%3Aer:*****@127.0.0.1:5984/db/", endpoint.Redacted);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5984/", "source", "no database name")]
+    [InlineData("ftp://127.0.0.1/db", "source", "not an http")]
+    [InlineData("not a url", "source", "not an http")]
+    [InlineData("http://127.0.0.1:5984/Upper", "source", "not a valid CouchDB database name")]
+    public void Bad_urls_are_refused_naming_the_field(string url, string field, string problem)
+    {
+        var error = Assert.Throws<CouchReplicationException>(() =>
+            ReplicationSettings.From(new CouchReplicationDoc { Source = url, Target = "http://127.0.0.1:5984/b" }));
+
+        Assert.Equal(CouchErrorKind.InvalidArgument, error.Kind);
+        Assert.StartsWith(field + ":", error.Message);
+        Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void Two_filters_are_refused_naming_both()
+    {
+        var error = Assert.Throws<CouchReplicationException>(() => ReplicationSettings.From(new CouchReplicationDoc
+        {
+            Source = "http://h/a", Target = "http://h/b", DocIds = ["x"], Selector = new Dictionary<string, object?> { ["a"] = 1L },
+        }));
+
+        Assert.Contains("doc_ids and selector", error.Message);
+    }
+
+    [Theory]
+    [InlineData("worker_processes", 0)]
+    [InlineData("worker_batch_size", -1)]
+    [InlineData("http_connections", 0)]
+    [InlineData("connection_timeout", 0)]
+    [InlineData("retries_per_request", -1)]
+    [InlineData("checkpoint_interval", 0)]
+    public void Numbers_out_of_range_are_refused_naming_the_field(string field, int value)
+    {
+        var doc = new CouchReplicationDoc { Source = "http://h/a", Target = "http://h/b" };
+        doc.SetField(field, value);
+
+        var error = Assert.Throws<CouchReplicationException>(() => ReplicationSettings.From(doc));
+
+        Assert.StartsWith(field + ":", error.Message);
+    }
+
+    [Fact]
+    public void Source_equal_to_target_is_refused()
+    {
+        var error = Assert.Throws<CouchReplicationException>(() =>
+            ReplicationSettings.From(new CouchReplicationDoc { Source = "http://u:p@h:5984/a", Target = "http://h:5984/a/" }));
+
+        Assert.Contains("same database", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_fields_are_kept_and_warned_about()
+    {
+        var doc = CouchReplicationDoc.FromJson("""{"source": "http://h/a", "target": "http://h/b", "owner": "ann"}""");
+
+        Assert.Equal("ann", doc.AdditionalFields["owner"]);
+        Assert.Contains("\"owner\": \"ann\"", doc.ToJson());
+        Assert.Contains(ReplicationSettings.From(doc).Warnings, w => w.Contains("'owner'"));
+    }
+
+    [Fact]
+    public void Object_endpoints_with_basic_auth_are_read_as_couchdb_3_writes_them()
+    {
+        var doc = CouchReplicationDoc.FromJson("""
+            {"source": {"url": "http://h/a", "headers": {"X-A": "1"}, "auth": {"basic": {"username": "ann", "password": "pw"}}}, "target": "http://h/b"}
+            """);
+
+        Assert.Equal("ann", doc.SourceCredential!.UserName);
+        Assert.Equal("pw", doc.SourceCredential.Password);
+        Assert.Equal("1", doc.SourceHeaders!["X-A"]);
+    }
+
+    [Fact]
+    public void The_replication_id_ignores_credentials_but_not_the_filter()
+    {
+        ReplicationSettings Settings(string source, Action<CouchReplicationDoc>? edit = null)
+        {
+            var doc = new CouchReplicationDoc { Source = source, Target = "http://h:5984/b" };
+            edit?.Invoke(doc);
+            return ReplicationSettings.From(doc);
+        }
+
+        var plain = ReplicationIdentity.Compute(Settings("http://h:5984/a"), null);
+        Assert.Matches("^[0-9a-f]{32}$", plain);
+        Assert.Equal(plain, ReplicationIdentity.Compute(Settings("http://ann:secret@h:5984/a"), null));
+        Assert.NotEqual(plain, ReplicationIdentity.Compute(Settings("http://h:5984/a", d => d.DocIds = ["x"]), null));
+        Assert.NotEqual(
+            ReplicationIdentity.Compute(Settings("http://h:5984/a", d => d.Filter = "app/f"), "function (doc) { return true; }"),
+            ReplicationIdentity.Compute(Settings("http://h:5984/a", d => d.Filter = "app/f"), "function (doc) { return false; }"));
+        Assert.Equal("abc+continuous+create_target", ReplicationIdentity.TaskId("abc", continuous: true, createTarget: true));
+    }
+
+    [Fact]
+    public void Sequences_stay_opaque_json()
+    {
+        Assert.Equal("12", Seq.FromUserText("12").RawJson);
+        Assert.Equal("\"12-g1AAAA\"", Seq.FromUserText("12-g1AAAA").RawJson);
+        Assert.Equal("12-g1AAAA", Seq.FromUserText("12-g1AAAA").QueryValue);
+        using var json = JsonDocument.Parse("""["5-abc", 7]""");
+        Assert.Equal("\"5-abc\"", Seq.From(json.RootElement[0]).RawJson);
+        Assert.Equal("7", Seq.From(json.RootElement[1]).QueryValue);
+    }
+
+    [Fact]
+    public void Error_kinds_map_to_fitting_powershell_categories()
+    {
+        Assert.Equal("AuthenticationError", CouchErrorCategories.NameOf(CouchErrorKind.Unauthorized));
+        Assert.Equal("ObjectNotFound", CouchErrorCategories.NameOf(CouchErrorKind.DbNotFound));
+        Assert.Equal("InvalidArgument", CouchErrorCategories.NameOf(CouchErrorKind.InvalidArgument));
+        Assert.Equal("ConnectionError", CouchErrorCategories.NameOf(CouchErrorKind.Unreachable));
+        Assert.All(Enum.GetValues<CouchErrorKind>(), kind => Assert.False(string.IsNullOrEmpty(CouchErrorCategories.NameOf(kind))));
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Protocol;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>How a run decides where to resume, and what a checkpoint may claim.</summary>
+public sealed class ReplicationLogTests
+{
+    private static CouchReplicationHistoryEntry Entry(string session, string recorded) =>
+        CouchReplicationHistoryEntry.Read(JsonDocument.Parse($$"""{"session_id": "{{session}}", "recorded_seq": {{recorded}}}""").RootElement)!;
+
+    [Fact]
+    public void The_same_session_on_both_sides_resumes_from_the_source_last_seq()
+    {
+        var source = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
+        var target = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
+
+        Assert.Equal(new Seq("\"9-x\""), ReplicationLog.StartSeq(source, target));
+    }
+
+    [Fact]
+    public void Different_sessions_resume_from_the_newest_session_both_histories_share()
+    {
+        var source = new ReplicationLog { SessionId = "s3", History = [Entry("s3", "30"), Entry("s2", "20"), Entry("s1", "10")] };
+        var target = new ReplicationLog { SessionId = "s9", History = [Entry("s9", "90"), Entry("s1", "10"), Entry("s2", "20")] };
+
+        Assert.Equal(new Seq("20"), ReplicationLog.StartSeq(source, target));
+    }
+
+    [Fact]
+    public void No_shared_session_or_a_missing_log_starts_from_the_beginning()
+    {
+        var source = new ReplicationLog { SessionId = "a", History = [Entry("a", "5")] };
+        var target = new ReplicationLog { SessionId = "b", History = [Entry("b", "5")] };
+
+        Assert.Null(ReplicationLog.StartSeq(source, target));
+        Assert.Null(ReplicationLog.StartSeq(source, null));
+    }
+
+    [Fact]
+    public void A_checkpoint_only_passes_batches_when_every_earlier_batch_is_written()
+    {
+        var endpoint = CouchEndpoint.Parse("http://127.0.0.1:1/a", "source");
+        using var http = new CouchHttp(endpoint, new HttpSettings(1, TimeSpan.FromSeconds(1), 0), _ => { });
+        var stats = new ReplicationStats();
+        var checkpointer = new Checkpointer(http, http, "id", "session", Seq.Zero, null, null, stats, enabled: false, _ => { });
+        ChangesBatch Batch(long ordinal) => new(ordinal, [], new Seq(((ordinal + 1) * 10).ToString()));
+
+        checkpointer.Finished(Batch(1));
+        checkpointer.Finished(Batch(2));
+        Assert.Equal(Seq.Zero, stats.ThroughSeq);
+
+        checkpointer.Finished(Batch(0));
+        Assert.Equal(new Seq("30"), stats.ThroughSeq);
+
+        checkpointer.Finished(Batch(4));
+        Assert.Equal(new Seq("30"), stats.ThroughSeq);
+    }
+}
