@@ -9,7 +9,7 @@
     PowerShellVersion      = '7.4'
     CompatiblePSEditions   = @('Core')
     RequiredAssemblies     = @('CouchReplication.Engine.dll', 'Polly.Core.dll')
-    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication')
+    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication')
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
@@ -17,7 +17,7 @@
         PSData = @{
             Tags         = @('CouchDB', 'Cloudant', 'PouchDB', 'Replication', 'Database', 'Sync', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ReleaseNotes = '0.1.0: one-shot replication in the module engine (New-CouchReplicationDoc, Start-CouchReplication) with checkpoints on both sides.'
+            ReleaseNotes = '0.1.0: replication in the module engine, one-shot and continuous, with checkpoints on both sides; New-CouchReplicationDoc, Start-CouchReplication, Get-CouchActiveTask, Stop-CouchReplication.'
         }
     }
 }

@@ -128,3 +128,108 @@ Describe 'Start-CouchReplication' {
         ($verbose.Message -join "`n") | Should -Not -Match 'secret'
     }
 }
+
+Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication' {
+    BeforeEach {
+        $script:source = New-SeededDb 3
+        $script:target = New-TestDbName 'target'
+    }
+    AfterEach {
+        Get-CouchActiveTask | Stop-CouchReplication
+    }
+
+    BeforeAll {
+        function Wait-Running($Task) {
+            $deadline = (Get-Date).AddSeconds(30)
+            while ($Task.State -ne 'Running' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $Task.State | Should -Be 'Running'
+        }
+    }
+
+    It 'returns a running CouchReplicationTask at once for -Continuous, listed by Get-CouchActiveTask' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        $task | Should -BeOfType ([CouchReplication.CouchReplicationTask])
+        $task.ReplicationId | Should -BeLike '*+continuous+create_target'
+        $active = Get-CouchActiveTask -ReplicationId $task.ReplicationId
+        $active | Should -BeOfType ([CouchReplication.CouchActiveTask])
+        $active.Type | Should -Be 'replication'
+        $active.Continuous | Should -BeTrue
+        $active.Source | Should -Not -Match 'secret'
+        (Get-CouchActiveTask -ReplicationId ($task.ReplicationId.Substring(0, 8) + '*')).ReplicationId | Should -Be $task.ReplicationId
+        $deadline = (Get-Date).AddSeconds(30)
+        while ((Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten -lt 3 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten | Should -Be 3
+    }
+
+    It 'warns and returns the running task when the same replication is started again' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        $again = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous -WarningVariable warnings 3>$null
+        $again.ReplicationId | Should -Be $task.ReplicationId
+        [object]::ReferenceEquals($task, $again) | Should -BeTrue
+        $warnings[0] | Should -Match 'already running'
+    }
+
+    It 'stops tasks piped from Get-CouchActiveTask, with -PassThru, and lists them with -All' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        $stopped = Get-CouchActiveTask -ReplicationId $task.ReplicationId | Stop-CouchReplication -PassThru
+        $stopped.State | Should -Be 'Stopped'
+        Get-CouchActiveTask -ReplicationId $task.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Get-CouchActiveTask -All -ReplicationId $task.ReplicationId).State | Should -Be 'Stopped'
+    }
+
+    It 'stops a replication given the document that started it' {
+        $doc = New-CouchReplicationDoc -Source "$url$source" -Target "$url$target" -CreateTarget -Continuous
+        $task = $doc | Start-CouchReplication
+        Wait-Running $task
+        $doc | Stop-CouchReplication
+        $task.State | Should -Be 'Stopped'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        Wait-Running $task
+        Stop-CouchReplication -ReplicationId $task.ReplicationId -WhatIf
+        $task.State | Should -Be 'Running'
+    }
+
+    It 'runs a one-shot replication in the background with -NoWait' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -NoWait
+        $task | Should -BeOfType ([CouchReplication.CouchReplicationTask])
+        $task.Completion.Wait(60000) | Should -BeTrue
+        $task.State | Should -Be 'Completed'
+        $task.Completion.Result.DocsWritten | Should -Be 3
+    }
+
+    It 'blocks with -Continuous -Wait until stopped, and a pipeline stop (Ctrl+C) stops it with a final checkpoint' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Source, $Target)
+            Import-Module $Module
+            Start-CouchReplication $Source $Target -CreateTarget -Continuous -Wait
+        }).AddArgument($modulePath).AddArgument("$url$source").AddArgument("$url$target")
+        $handle = $ps.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not ($active = Get-CouchActiveTask | Where-Object { $_.Target -like "*$target*" -and $_.DocsWritten -eq 3 }) -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 50
+            }
+            $active | Should -Not -BeNullOrEmpty
+            $handle.IsCompleted | Should -BeFalse
+            $ps.Stop()
+            $stopped = Get-CouchActiveTask -All -ReplicationId $active.ReplicationId
+            $stopped.State | Should -Be 'Stopped'
+            $stopped.CheckpointedSourceSeq | Should -Be $stopped.ThroughSeq
+            $stopped.CheckpointedSourceSeq | Should -Not -Be '0'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'reports an unknown id as CouchReplication.NotFound' {
+        $err = $null
+        Stop-CouchReplication -ReplicationId 'no-such-replication' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.NotFound,CouchReplication.Commands.StopCouchReplicationCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}

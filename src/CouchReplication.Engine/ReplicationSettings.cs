@@ -27,6 +27,12 @@ internal sealed record ReplicationSettings
     /// <summary>Whether documents are fetched with <c>_bulk_get</c>; the engine turns it off when the source lacks it.</summary>
     public bool UseBulkGet { get; init; } = true;
 
+    /// <summary>How long a crashed continuous replication waits before its first restart; it doubles each time.</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between restarts.</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Things in the document that are accepted but worth a warning.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

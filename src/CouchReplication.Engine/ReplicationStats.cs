@@ -32,13 +32,18 @@ internal sealed class ReplicationStats
     public void AddRevisionsChecked(long n) => Interlocked.Add(ref _revisionsChecked, n);
     public void SetPending(long? pending) => Interlocked.Exchange(ref _changesPending, pending ?? -1);
 
-    /// <summary>Copies the counters into a history entry.</summary>
-    public void CopyTo(CouchReplicationHistoryEntry entry)
+    /// <summary>The counters as they are now, to measure one session of a task that restarted.</summary>
+    public Counters Snapshot() => new(RevisionsChecked, MissingRevisionsFound, DocsRead, DocsWritten, DocWriteFailures);
+
+    /// <summary>Copies the counters gained since <paramref name="baseline"/> into a history entry.</summary>
+    public void CopyTo(CouchReplicationHistoryEntry entry, Counters baseline)
     {
-        entry.MissingChecked = RevisionsChecked;
-        entry.MissingFound = MissingRevisionsFound;
-        entry.DocsRead = DocsRead;
-        entry.DocsWritten = DocsWritten;
-        entry.DocWriteFailures = DocWriteFailures;
+        entry.MissingChecked = RevisionsChecked - baseline.MissingChecked;
+        entry.MissingFound = MissingRevisionsFound - baseline.MissingFound;
+        entry.DocsRead = DocsRead - baseline.DocsRead;
+        entry.DocsWritten = DocsWritten - baseline.DocsWritten;
+        entry.DocWriteFailures = DocWriteFailures - baseline.DocWriteFailures;
     }
+
+    public readonly record struct Counters(long MissingChecked, long MissingFound, long DocsRead, long DocsWritten, long DocWriteFailures);
 }

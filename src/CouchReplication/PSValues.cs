@@ -44,6 +44,15 @@ internal static class PSValues
             ? null
             : new CouchCredential(credential.UserName, credential.GetNetworkCredential().Password);
 
+    /// <summary>A replication document from a CouchReplicationDoc, a hashtable or an object with its fields.</summary>
+    public static CouchReplicationDoc ToDoc(object input, string parameter) => ToPlain(input) switch
+    {
+        CouchReplicationDoc doc => doc,
+        IDictionary fields => CouchReplicationDoc.FromDictionary(fields),
+        var other => throw CouchReplicationException.InvalidArgument(parameter,
+            $"expected a CouchReplicationDoc, a hashtable or an object with source and target, not {other?.GetType().Name ?? "null"}"),
+    };
+
     /// <summary>The ErrorRecord for an engine failure: stable ErrorId, fitting category, the target it concerns.</summary>
     public static ErrorRecord ErrorRecord(CouchReplicationException error, object? target) =>
         new(error, error.ErrorId,

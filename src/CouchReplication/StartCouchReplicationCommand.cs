@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 
 namespace CouchReplication.Commands;
@@ -8,16 +7,17 @@ namespace CouchReplication.Commands;
 /// <para type="description">Runs the replication in the module's own engine: the changes feed
 /// of the source, revs_diff, bulk_get and bulk_docs with new_edits=false, checkpoints in _local
 /// documents on both sides. A one-shot replication waits, shows progress, and returns a
-/// CouchReplicationResult. Ctrl+C stops it cleanly with a final checkpoint; run it again to
-/// resume.</para>
+/// CouchReplicationResult; with -NoWait, and for -Continuous, it returns a CouchReplicationTask
+/// at once and runs in the background of the session (-Continuous -Wait blocks until it is
+/// stopped). Ctrl+C while waiting stops it cleanly with a final checkpoint.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = DocumentSet, SupportsShouldProcess = true)]
-[OutputType(typeof(CouchReplicationResult))]
+[OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask))]
 public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
 {
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
-    private volatile ReplicationJob? _running;
+    private volatile CouchReplicationTask? _waitingFor;
 
     /// <summary>
     /// A replication document: a CouchReplicationDoc, a hashtable, or an object with the
@@ -27,70 +27,82 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
     [ValidateNotNull]
     public object InputObject { get; set; } = null!;
 
-    /// <summary>Starts one replication per document and waits for it.</summary>
+    /// <summary>Return the task at once and replicate in the background of the session.</summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <summary>With a continuous replication: block until it is stopped (Ctrl+C stops it).</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>Starts one replication per document.</summary>
     protected override void ProcessRecord()
     {
-        CouchReplicationDoc doc;
-        ReplicationJob job;
-        try
+        if (NoWait && Wait)
         {
-            doc = ParameterSetName == InputObjectSet ? ToDoc(InputObject) : BuildDoc();
-            if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
-            job = ReplicationJob.Start(doc);
-        }
-        catch (CouchReplicationException e)
-        {
-            WriteError(PSValues.ErrorRecord(e, InputObject ?? Source));
+            WriteError(PSValues.ErrorRecord(CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together"), null));
             return;
         }
 
-        _running = job;
+        CouchReplicationTask task;
         try
         {
-            Wait(job);
+            var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : BuildDoc();
+            if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
+            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc).GetAwaiter().GetResult();
+            if (alreadyRunning) WriteWarning($"Replication {task.ReplicationId} is already running in this session; this is that task.");
+        }
+        catch (CouchReplicationException e)
+        {
+            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : Target));
+            return;
+        }
+
+        if (NoWait || (task.Continuous && !Wait))
+        {
+            WriteObject(task);
+            return;
+        }
+        _waitingFor = task;
+        try
+        {
+            WaitFor(task);
         }
         finally
         {
-            _running = null;
+            _waitingFor = null;
         }
     }
 
     /// <summary>Ctrl+C: the replication stops, writes its final checkpoint, and ProcessRecord returns.</summary>
-    protected override void StopProcessing() => _running?.Stop();
+    protected override void StopProcessing() => _waitingFor?.Stop();
 
-    private void Wait(ReplicationJob job)
+    private void WaitFor(CouchReplicationTask task)
     {
-        var progress = new ProgressRecord(1, $"Replicating {job.Source} to {job.Target}", "Starting");
-        var completion = (IAsyncResult)job.Completion;
+        var progress = new ProgressRecord(1, $"Replicating {task.Source} to {task.Target}", "Starting");
+        var completion = (IAsyncResult)task.Completion;
         while (!completion.AsyncWaitHandle.WaitOne(PollInterval))
         {
-            WriteMessages(job);
-            var task = job.ToActiveTask();
-            progress.StatusDescription = $"{task.State}: {task.DocsWritten} documents written, {task.ChangesPending?.ToString() ?? "?"} changes pending";
-            progress.PercentComplete = task.Progress ?? -1;
+            WriteMessages(task);
+            var active = task.ToActiveTask();
+            progress.StatusDescription = $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
+            progress.PercentComplete = active.Progress ?? -1;
             WriteProgress(progress);
         }
         if (Stopping) return;
-        WriteMessages(job);
+        WriteMessages(task);
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
 
-        if (job.Completion.IsCompletedSuccessfully) WriteObject(job.Completion.Result);
-        else if (job.Error is { } error) WriteError(PSValues.ErrorRecord(error, job.Target));
+        if (task.Completion.IsCompletedSuccessfully) WriteObject(task.Completion.Result);
+        else if (task.State == CouchReplicationState.Stopped) WriteObject(task);
+        else if (task.Error is { } error) WriteError(PSValues.ErrorRecord(error, task.Target));
     }
 
-    private void WriteMessages(ReplicationJob job)
+    private void WriteMessages(CouchReplicationTask task)
     {
-        while (job.TryTakeMessage(out var message))
+        while (task.TryTakeMessage(out var message))
             if (message.IsWarning) WriteWarning(message.Text);
             else WriteVerbose(message.Text);
     }
-
-    private static CouchReplicationDoc ToDoc(object input) => PSValues.ToPlain(input) switch
-    {
-        CouchReplicationDoc doc => doc,
-        IDictionary fields => CouchReplicationDoc.FromDictionary(fields),
-        var other => throw CouchReplicationException.InvalidArgument("InputObject",
-            $"expected a CouchReplicationDoc, a hashtable or an object with source and target, not {other?.GetType().Name ?? "null"}"),
-    };
 }

@@ -12,7 +12,10 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     private CouchTestClient Client => server.Client;
 
     private static async Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        await ReplicationJob.Start(doc).Completion.WaitAsync(Limit);
+        await (await StartAsync(doc)).Completion.WaitAsync(Limit);
+
+    private static async Task<CouchReplicationTask> StartAsync(CouchReplicationDoc doc) =>
+        (await ReplicationRegistry.Session.StartAsync(doc)).Task;
 
     private async Task<(string Db, string Url)> SeededSourceAsync()
     {
@@ -48,7 +51,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         var doc = new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
 
         var settings = ReplicationSettings.From(doc) with { UseBulkGet = false };
-        var result = await ReplicationJob.Start(settings).Completion.WaitAsync(Limit);
+        var result = await (await ReplicationRegistry.Session.StartAsync(settings)).Task.Completion.WaitAsync(Limit);
 
         Assert.True(result.Ok);
         Assert.Equal(await Client.SnapshotAsync(sourceDb), await Client.SnapshotAsync(targetDb));
@@ -123,7 +126,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
             WorkerBatchSize = 10,
         };
 
-        var job = ReplicationJob.Start(doc);
+        var job = await StartAsync(doc);
         var deadline = DateTime.UtcNow + Limit;
         while (job.ToActiveTask().DocsWritten < 200 && !job.Completion.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(1);
         job.Stop();

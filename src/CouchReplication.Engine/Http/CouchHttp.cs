@@ -33,7 +33,10 @@ internal sealed class CouchHttp : IDisposable
             ConnectTimeout = settings.ConnectionTimeout,
             // A redirect could carry the Authorization header to another host; CouchDB does not redirect API calls.
             AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            // No Accept-Encoding: a compressing server (pouchdb-server's express) would hold back the
+            // continuous feed's lines and heartbeats in its gzip buffer, and attachments CouchDB
+            // stores compressed must travel as they are.
+            AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             UseProxy = endpoint.Proxy is not null,
             Proxy = endpoint.Proxy?.ToWebProxy(),
@@ -57,11 +60,18 @@ internal sealed class CouchHttp : IDisposable
         SendAsync(HttpMethod.Put, relative, body, ReadJsonAsync, ct);
 
     /// <summary>
+    /// Opens a long-lived answer, such as a continuous changes feed: the request is retried until
+    /// the headers arrive; the body is the caller's to read, with no timeout but its own.
+    /// </summary>
+    public Task<HttpResponseMessage> OpenStreamAsync(HttpMethod method, string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
+        SendAsync(method, relative, body, (response, _) => Task.FromResult(response), ct, keepResponse: true);
+
+    /// <summary>
     /// Sends one request, retried on transient failures; <paramref name="read"/> consumes the
     /// answer inside the attempt, so a body cut short is retried like a failed request.
     /// </summary>
     public async Task<T> SendAsync<T>(HttpMethod method, string relative, Action<Utf8JsonWriter>? body,
-        Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct)
+        Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct, bool keepResponse = false)
     {
         var url = new Uri(Endpoint.DatabaseUri, relative);
         var redacted = Endpoint.RedactedFor(relative);
@@ -74,12 +84,15 @@ internal sealed class CouchHttp : IDisposable
             request.Headers.Authorization = _authorization;
             foreach (var (name, value) in Endpoint.Headers) request.Headers.TryAddWithoutValidation(name, value);
             if (body is not null) request.Content = new JsonBody(body);
+            HttpResponseMessage? response = null;
             try
             {
-                using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+                response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 if (!response.IsSuccessStatusCode)
                     throw await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
-                return await read(response, attempt.Token);
+                var result = await read(response, attempt.Token);
+                if (keepResponse) response = null;
+                return result;
             }
             catch (OperationCanceledException e) when (!token.IsCancellationRequested)
             {
@@ -101,6 +114,10 @@ internal sealed class CouchHttp : IDisposable
             {
                 throw new CouchReplicationException(CouchErrorKind.Unreachable,
                     $"{method} {redacted}: connection lost ({e.Message})", url: redacted, isTransient: true, innerException: e);
+            }
+            finally
+            {
+                response?.Dispose();
             }
         }, ct);
     }

@@ -7,32 +7,29 @@ using CouchReplication.Json;
 namespace CouchReplication.Protocol;
 
 /// <summary>
-/// Reads the source's <c>_changes</c> feed from a sequence and hands it on in batches of
-/// worker_batch_size. A one-shot replication reads <c>feed=normal</c> a page of
-/// worker_batch_size at a time, so memory stays flat however long the feed is.
+/// Reads the source's <c>_changes</c> feed from a sequence and hands it on in batches of at most
+/// worker_batch_size. One-shot: <c>feed=normal</c> a page of worker_batch_size at a time, so
+/// memory stays flat however long the feed is. Continuous: <c>feed=continuous</c> with a
+/// heartbeat, a batch handed on as soon as the feed pauses, and a dropped feed reopened from the
+/// last sequence read.
 /// </summary>
 internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, ReplicationStats stats, Action<string> log)
 {
-    /// <summary>Reads every change after <paramref name="since"/>; completes <paramref name="output"/> at the end.</summary>
+    /// <summary>How long a continuous batch waits for more changes before it is handed on.</summary>
+    private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(50);
+
+    private long _ordinal;
+
+    /// <summary>The heartbeat the continuous feed is asked for; silence for three of them means the feed is dead.</summary>
+    private TimeSpan Heartbeat => TimeSpan.FromMilliseconds(Math.Min(10_000, Math.Max(1_000, settings.Http.ConnectionTimeout.TotalMilliseconds / 3)));
+
+    /// <summary>Reads changes after <paramref name="since"/>; completes <paramref name="output"/> when a one-shot feed ends.</summary>
     public async Task ReadAllAsync(Seq since, ChannelWriter<ChangesBatch> output, CancellationToken ct)
     {
         try
         {
-            long ordinal = 0;
-            var seq = since;
-            while (true)
-            {
-                var page = await ReadPageAsync(seq, ct);
-                stats.SetPending(page.Pending);
-                stats.SourceSeq = page.LastSeq;
-                if (page.Rows > 0)
-                {
-                    log($"_changes since {seq}: {page.Rows} changes, up to {page.LastSeq}");
-                    await output.WriteAsync(new ChangesBatch(ordinal++, page.Changes, page.LastSeq), ct);
-                }
-                seq = page.LastSeq;
-                if (page.Rows < settings.WorkerBatchSize) break;
-            }
+            if (settings.Continuous) await FollowAsync(since, output, ct);
+            else await ReadPagesAsync(since, output, ct);
             output.Complete();
         }
         catch (Exception e)
@@ -42,20 +39,128 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         }
     }
 
-    private async Task<ChangesPage> ReadPageAsync(Seq since, CancellationToken ct)
+    private async Task ReadPagesAsync(Seq since, ChannelWriter<ChangesBatch> output, CancellationToken ct)
     {
-        var query = new StringBuilder("_changes?feed=normal&style=")
-            .Append(settings.WinningRevsOnly ? "main_only" : "all_docs")
-            .Append("&since=").Append(Uri.EscapeDataString(since.QueryValue))
-            .Append("&limit=").Append(settings.WorkerBatchSize);
+        var seq = since;
+        while (true)
+        {
+            using var json = settings.Filter.Body is { } body
+                ? await source.PostJsonAsync(Query("normal", seq), body, ct)
+                : await source.GetJsonAsync(Query("normal", seq), ct);
+            var page = ChangesPage.Parse(json.RootElement, seq);
+            stats.SetPending(page.Pending);
+            stats.SourceSeq = page.LastSeq;
+            if (page.Rows > 0)
+            {
+                log($"_changes since {seq}: {page.Rows} changes, up to {page.LastSeq}");
+                await output.WriteAsync(new ChangesBatch(_ordinal++, page.Changes, page.LastSeq), ct);
+            }
+            seq = page.LastSeq;
+            if (page.Rows < settings.WorkerBatchSize) return;
+        }
+    }
+
+    private async Task FollowAsync(Seq since, ChannelWriter<ChangesBatch> output, CancellationToken ct)
+    {
+        var pending = new List<Change>();
+        var lastSeq = since;
+        var drops = 0;
+
+        async Task FlushAsync()
+        {
+            if (pending.Count == 0) return;
+            var batch = new ChangesBatch(_ordinal++, pending.ToList(), lastSeq);
+            pending.Clear();
+            log($"_changes (continuous): {batch.Changes.Count} changes, up to {lastSeq}");
+            await output.WriteAsync(batch, ct);
+        }
+
+        while (true)
+        {
+            try
+            {
+                var body = settings.Filter.Body;
+                using var response = await source.OpenStreamAsync(body is null ? HttpMethod.Get : HttpMethod.Post,
+                    Query("continuous", lastSeq) + "&heartbeat=" + (long)Heartbeat.TotalMilliseconds, body, ct);
+                await using var stream = await response.Content.ReadAsStreamAsync(ct);
+                using var reader = new StreamReader(stream);
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                log($"Following the source's changes from {lastSeq}");
+                Task<string?>? read = null;
+                while (true)
+                {
+                    if (read is null)
+                    {
+                        silence.CancelAfter(Heartbeat * 3);
+                        read = reader.ReadLineAsync(silence.Token).AsTask();
+                    }
+                    if (pending.Count > 0 && !read.IsCompleted && await Task.WhenAny(read, Task.Delay(FlushDelay, ct)) != read)
+                    {
+                        await FlushAsync();
+                        continue;
+                    }
+
+                    string? line;
+                    try
+                    {
+                        line = await read;
+                    }
+                    catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+                    {
+                        throw new CouchReplicationException(CouchErrorKind.Timeout,
+                            $"The source's changes feed was silent for {(Heartbeat * 3).TotalSeconds:0} s (no heartbeat).", isTransient: true, innerException: e);
+                    }
+                    read = null;
+                    if (line is null) break;
+                    if (line.Length == 0) continue;
+
+                    drops = 0;
+                    using var json = JsonDocument.Parse(line);
+                    var row = json.RootElement;
+                    if (row.TryGetProperty("error", out var error))
+                        throw new CouchReplicationException(CouchErrorKind.ServerError, $"The source's changes feed failed: {error} {row}", isTransient: true);
+                    if (row.TryGetProperty("seq", out var seq))
+                    {
+                        lastSeq = Seq.From(seq);
+                        stats.SourceSeq = lastSeq;
+                        if (ChangeRow.Parse(row) is { } change && !DocPath.IsLocal(change.Id)) pending.Add(change);
+                        if (pending.Count >= settings.WorkerBatchSize) await FlushAsync();
+                    }
+                    else if (row.TryGetProperty("last_seq", out var last))
+                    {
+                        lastSeq = Seq.From(last);
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or HttpRequestException or JsonException
+                                          or CouchReplicationException { IsTransient: true })
+            {
+                await FlushAsync();
+                if (++drops > settings.Http.RetriesPerRequest)
+                    throw e as CouchReplicationException ?? new CouchReplicationException(CouchErrorKind.Unreachable,
+                        $"The source's changes feed keeps dropping: {e.Message}", isTransient: true, innerException: e);
+                log($"The changes feed dropped ({e.Message}); reopening it from {lastSeq}");
+                continue;
+            }
+            // The server ended the feed (a restart, a proxy's idle limit): hand on what came and reopen
+            // it, after a pause when it ended at once, so a server that closes every feed is not hammered.
+            var ended = lastSeq;
+            await FlushAsync();
+            if (drops == 0 && ended == since) await Task.Delay(settings.Http.FirstRetryDelay * 4, ct);
+            since = ended;
+        }
+    }
+
+    private string Query(string feed, Seq since)
+    {
+        var query = new StringBuilder("_changes?feed=").Append(feed)
+            .Append("&style=").Append(settings.WinningRevsOnly ? "main_only" : "all_docs")
+            .Append("&since=").Append(Uri.EscapeDataString(since.QueryValue));
+        if (feed == "normal") query.Append("&limit=").Append(settings.WorkerBatchSize);
         foreach (var (key, value) in settings.Filter.QueryParameters())
             query.Append('&').Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-
-        var body = settings.Filter.Body;
-        using var json = body is null
-            ? await source.GetJsonAsync(query.ToString(), ct)
-            : await source.PostJsonAsync(query.ToString(), body, ct);
-        return ChangesPage.Parse(json.RootElement, since);
+        return query.ToString();
     }
 }
 

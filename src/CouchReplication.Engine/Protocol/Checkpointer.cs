@@ -18,6 +18,7 @@ internal sealed class Checkpointer
     private readonly SortedDictionary<long, Seq> _finished = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly List<CouchReplicationHistoryEntry> _previousHistory;
+    private readonly ReplicationStats.Counters _baseline;
     private long _nextOrdinal;
     private string? _sourceRev, _targetRev;
 
@@ -33,6 +34,7 @@ internal sealed class Checkpointer
         _sourceRev = sourceLog?.Rev;
         _targetRev = targetLog?.Rev;
         _previousHistory = sourceLog?.History.ToList() ?? [];
+        _baseline = stats.Snapshot();
         Session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
         stats.ThroughSeq = startSeq;
         stats.CheckpointedSourceSeq = startSeq;
@@ -82,7 +84,7 @@ internal sealed class Checkpointer
         try
         {
             var through = _stats.ThroughSeq ?? Session.StartSeq;
-            _stats.CopyTo(Session);
+            _stats.CopyTo(Session, _baseline);
             Session.EndTime = DateTimeOffset.UtcNow;
             Session.EndSeq = through;
             Session.Recorded = through;

@@ -9,9 +9,6 @@ internal interface IReplicationObserver
     /// <summary>Something the user should see, such as a refused document.</summary>
     void Warning(string message);
 
-    /// <summary>The replication id is known.</summary>
-    void Identified(string replicationId);
-
     /// <summary>Checks and checkpoints are done; changes are flowing.</summary>
     void Running();
 }

@@ -7,11 +7,10 @@ using CouchReplication.Json;
 namespace CouchReplication.Protocol;
 
 /// <summary>
-/// One run of a replication: check both databases, identify the replication, resume from the
-/// checkpoints, then changes reader -> workers -> checkpointer until the feed ends or the run is
+/// One run of a replication: check both databases, resume from the checkpoints, then changes reader -> workers -> checkpointer until the feed ends or the run is
 /// cancelled, and a final checkpoint either way.
 /// </summary>
-internal sealed class Replication(ReplicationSettings settings, ReplicationStats stats, IReplicationObserver events)
+internal sealed class Replication(ReplicationSettings settings, string replicationId, ReplicationStats stats, IReplicationObserver events)
 {
     private const int MaxFailuresKept = 1000;
     private readonly List<CouchDocWriteFailure> _failures = [];
@@ -23,8 +22,6 @@ internal sealed class Replication(ReplicationSettings settings, ReplicationStats
 
         await CheckSourceAsync(source, ct);
         await EnsureTargetAsync(target, ct);
-        var replicationId = await ReplicationIdentity.ComputeAsync(settings, source, ct);
-        events.Identified(replicationId);
 
         ReplicationLog? sourceLog = null, targetLog = null;
         if (settings.UseCheckpoints)

@@ -14,15 +14,13 @@ namespace CouchReplication.Protocol;
 /// </summary>
 internal static class ReplicationIdentity
 {
-    public static async Task<string> ComputeAsync(ReplicationSettings settings, CouchHttp source, CancellationToken ct)
+    /// <summary>The replication id; a filter function's source is fetched from the source for it.</summary>
+    public static async Task<string> ComputeAsync(ReplicationSettings settings, CancellationToken ct)
     {
-        var code = settings.Filter.Kind switch
-        {
-            ChangesFilterKind.Function => await FunctionSourceAsync(source, settings.Filter.Name!, "filters", ct),
-            ChangesFilterKind.View => await FunctionSourceAsync(source, settings.Filter.Name!, "views", ct),
-            _ => null,
-        };
-        return Compute(settings, code);
+        if (settings.Filter.Kind is not (ChangesFilterKind.Function or ChangesFilterKind.View)) return Compute(settings, null);
+        using var source = new CouchHttp(settings.Source, settings.Http, _ => { });
+        var section = settings.Filter.Kind == ChangesFilterKind.Function ? "filters" : "views";
+        return Compute(settings, await FunctionSourceAsync(source, settings.Filter.Name!, section, ct));
     }
 
     public static string Compute(ReplicationSettings settings, string? filterCode)

@@ -44,15 +44,35 @@ public abstract class CouchServer : IAsyncLifetime
         IsCouchDb = await Client.IsCouchDbAsync();
     }
 
-    public Task DisposeAsync()
+    /// <summary>
+    /// Kills the server and starts it again on the same port and data directory after
+    /// <paramref name="downtime"/>; <paramref name="whileDown"/> runs while it is down.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime, Func<Task>? whileDown = null)
     {
-        Client?.Dispose();
+        var start = _process?.StartInfo ?? throw new InvalidOperationException("This server is not run by the fixture.");
+        Kill();
+        var up = DateTime.UtcNow + downtime;
+        if (whileDown is not null) await whileDown();
+        if (DateTime.UtcNow < up) await Task.Delay(up - DateTime.UtcNow);
+        _process = Launch(start, Path.Combine(_workDir!, $"stdout-{DateTime.UtcNow.Ticks}.log"));
+        await Client.WaitUntilUpAsync(_process, ReadyPath, TimeSpan.FromSeconds(60));
+    }
+
+    private void Kill()
+    {
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
         _process?.Dispose();
+    }
+
+    public Task DisposeAsync()
+    {
+        Client?.Dispose();
+        Kill();
         if (_workDir is not null)
             try { Directory.Delete(_workDir, recursive: true); }
             catch (IOException) { /* a file still held by a dying process: temp space, cleaned by the OS */ }
@@ -76,16 +96,26 @@ public abstract class CouchServer : IAsyncLifetime
 
     protected static Process Launch(ProcessStartInfo start, string logFile)
     {
+        start = Copy(start);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + start.FileName);
+        var process = new Process { StartInfo = start };
+        if (!process.Start()) throw new InvalidOperationException("Could not start " + start.FileName);
         var log = TextWriter.Synchronized(new StreamWriter(logFile) { AutoFlush = true });
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static ProcessStartInfo Copy(ProcessStartInfo start)
+    {
+        var copy = new ProcessStartInfo(start.FileName) { WorkingDirectory = start.WorkingDirectory };
+        foreach (var arg in start.ArgumentList) copy.ArgumentList.Add(arg);
+        foreach (var (key, value) in start.Environment) copy.Environment[key] = value;
+        return copy;
     }
 }
 

@@ -49,7 +49,9 @@ public sealed class CouchTestClient : IDisposable
         return welcome.RootElement.TryGetProperty("couchdb", out _) && !welcome.RootElement.TryGetProperty("express-pouchdb", out _);
     }
 
-    public async Task CreateDbAsync(string db) => await SendAsync(HttpMethod.Put, db, null);
+    public async Task CreateDbAsync(string db) => (await SendAsync(HttpMethod.Put, db, null)).Dispose();
+
+    public async Task DeleteDbAsync(string db) => (await SendAsync(HttpMethod.Delete, db, null)).Dispose();
 
     public async Task<HttpStatusCode> StatusAsync(string path)
     {

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using CouchReplication.Protocol;
+
+namespace CouchReplication;
+
+/// <summary>
+/// A replication running in this session's engine: its live state and counters, its messages,
+/// and a way to stop it. Start one through <see cref="ReplicationRegistry"/>;
+/// <see cref="Completion"/> gives a one-shot replication's result.
+/// </summary>
+public sealed class CouchReplicationTask : IReplicationObserver
+{
+    private const int MaxMessages = 1000;
+    private readonly ReplicationSettings _settings;
+    private readonly ReplicationStats _stats = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
+    private volatile CouchReplicationState _state = CouchReplicationState.Initializing;
+    private volatile CouchReplicationException? _error;
+    private long _updatedTicks;
+
+    private CouchReplicationTask(ReplicationSettings settings, string checkpointId)
+    {
+        _settings = settings;
+        CheckpointId = checkpointId;
+        ReplicationId = ReplicationIdentity.TaskId(checkpointId, settings.Continuous, settings.CreateTarget);
+        StartedOn = DateTimeOffset.UtcNow;
+        _updatedTicks = StartedOn.UtcTicks;
+        Completion = Task.FromException<CouchReplicationResult>(new InvalidOperationException("The replication has not started."));
+    }
+
+    internal static CouchReplicationTask Start(ReplicationSettings settings, string checkpointId)
+    {
+        var task = new CouchReplicationTask(settings, checkpointId);
+        foreach (var warning in settings.Warnings) task.Enqueue(new ReplicationMessage(true, warning));
+        task.Completion = Task.Run(task.RunAsync);
+        return task;
+    }
+
+    /// <summary>
+    /// The task id, as <c>_active_tasks</c> shows it: the replication id followed by
+    /// <c>+continuous</c> and <c>+create_target</c> where they apply.
+    /// </summary>
+    public string ReplicationId { get; }
+
+    /// <summary>The bare replication id, which names the checkpoint documents <c>_local/&lt;id&gt;</c>.</summary>
+    public string CheckpointId { get; }
+
+    /// <summary>The current state.</summary>
+    public CouchReplicationState State => _state;
+
+    /// <summary>True once the task has completed, failed or stopped.</summary>
+    public bool IsFinished => _state is CouchReplicationState.Completed or CouchReplicationState.Failed or CouchReplicationState.Stopped;
+
+    /// <summary>The source URL, password masked.</summary>
+    public string Source => _settings.Source.Redacted;
+
+    /// <summary>The target URL, password masked.</summary>
+    public string Target => _settings.Target.Redacted;
+
+    /// <summary>Whether the replication is continuous.</summary>
+    public bool Continuous => _settings.Continuous;
+
+    /// <summary>When the task started.</summary>
+    public DateTimeOffset StartedOn { get; }
+
+    /// <summary>The error that failed the task, or the last one that made it crash and restart.</summary>
+    public CouchReplicationException? Error => _error;
+
+    /// <summary>
+    /// Completes with a one-shot replication's result; fails with the error that ended the task,
+    /// or is cancelled when the task was stopped.
+    /// </summary>
+    public Task<CouchReplicationResult> Completion { get; private set; }
+
+    /// <summary>Asks the replication to stop; it writes a final checkpoint and ends in state Stopped.</summary>
+    public void Stop() => _stop.Cancel();
+
+    /// <summary>Takes the next message for the user, if there is one.</summary>
+    public bool TryTakeMessage(out ReplicationMessage message) => _messages.TryDequeue(out message!);
+
+    /// <summary>The task as <c>_active_tasks</c> would show it, as of now.</summary>
+    public CouchActiveTask ToActiveTask() => new()
+    {
+        ReplicationId = ReplicationId,
+        State = _state,
+        Source = Source,
+        Target = Target,
+        Continuous = _settings.Continuous,
+        DocsRead = _stats.DocsRead,
+        DocsWritten = _stats.DocsWritten,
+        DocWriteFailures = _stats.DocWriteFailures,
+        MissingRevisionsFound = _stats.MissingRevisionsFound,
+        RevisionsChecked = _stats.RevisionsChecked,
+        ChangesPending = _stats.ChangesPending,
+        SourceSeq = _stats.SourceSeq?.ToString(),
+        CheckpointedSourceSeq = _stats.CheckpointedSourceSeq?.ToString(),
+        ThroughSeq = _stats.ThroughSeq?.ToString(),
+        StartedOn = StartedOn,
+        UpdatedOn = new DateTimeOffset(Interlocked.Read(ref _updatedTicks), TimeSpan.Zero),
+        CheckpointInterval = (int)_settings.CheckpointInterval.TotalMilliseconds,
+        Error = _error?.Message,
+    };
+
+    /// <summary>Id, state and progress on one line.</summary>
+    public override string ToString() => ToActiveTask().ToString();
+
+    /// <summary>
+    /// Runs the replication. A continuous one that fails transiently (server down, network, 5xx
+    /// after the per-request retries) is Crashing: it restarts after a growing delay and resumes
+    /// from its checkpoint. Anything else ends the task.
+    /// </summary>
+    private async Task<CouchReplicationResult> RunAsync()
+    {
+        var delay = _settings.RestartDelay;
+        while (true)
+        {
+            try
+            {
+                var result = await new Replication(_settings, CheckpointId, _stats, this).RunAsync(_stop.Token);
+                _state = CouchReplicationState.Completed;
+                return result;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                _state = CouchReplicationState.Stopped;
+                throw;
+            }
+            catch (CouchReplicationException e) when (e.IsTransient && _settings.Continuous)
+            {
+                _error = e;
+                _state = CouchReplicationState.Crashing;
+                Enqueue(new ReplicationMessage(true, $"Replication {ReplicationId} crashed ({e.Message}); restarting in {delay.TotalSeconds:0.#} s"));
+                try
+                {
+                    await Task.Delay(delay, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _state = CouchReplicationState.Stopped;
+                    throw;
+                }
+                delay = delay * 2 < _settings.MaxRestartDelay ? delay * 2 : _settings.MaxRestartDelay;
+                _state = CouchReplicationState.Initializing;
+            }
+            catch (CouchReplicationException e)
+            {
+                throw Fail(e);
+            }
+            catch (Exception e)
+            {
+                throw Fail(new CouchReplicationException(CouchErrorKind.Unexpected, $"The replication failed unexpectedly: {e.Message}", innerException: e));
+            }
+            finally
+            {
+                Touch();
+            }
+        }
+    }
+
+    private CouchReplicationException Fail(CouchReplicationException error)
+    {
+        _error = error;
+        _state = CouchReplicationState.Failed;
+        return error;
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _updatedTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+    /// <summary>Nobody may be reading the messages of a background task: keep only the newest.</summary>
+    private void Enqueue(ReplicationMessage message)
+    {
+        _messages.Enqueue(message);
+        while (_messages.Count > MaxMessages) _messages.TryDequeue(out _);
+    }
+
+    void IReplicationObserver.Verbose(string message)
+    {
+        Touch();
+        Enqueue(new ReplicationMessage(false, message));
+    }
+
+    void IReplicationObserver.Warning(string message) => Enqueue(new ReplicationMessage(true, message));
+
+    void IReplicationObserver.Running()
+    {
+        _state = CouchReplicationState.Running;
+        _error = null;
+    }
+}

@@ -1,0 +1,84 @@
+using CouchReplication.Protocol;
+
+namespace CouchReplication;
+
+/// <summary>
+/// The replications of this session: every task started, waited for or not, until it has been
+/// finished for a while. Starting a replication whose task is already running gives the running
+/// task instead of a second copy.
+/// </summary>
+public sealed class ReplicationRegistry
+{
+    /// <summary>Finished tasks kept for <c>Get-CouchActiveTask -All</c>.</summary>
+    private const int MaxFinishedKept = 100;
+
+    private readonly List<CouchReplicationTask> _tasks = [];
+
+    static ReplicationRegistry()
+    {
+        // Leaving the session must not hang on a continuous replication, nor lose its last checkpoint.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Session.StopAll(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>The registry of this process (one PowerShell session).</summary>
+    public static ReplicationRegistry Session { get; } = new();
+
+    /// <summary>
+    /// Checks the document (nothing is sent for an invalid one), identifies the replication (a
+    /// filter function's source is fetched for that), and starts it, unless the same task is
+    /// running already: then that one is returned with <c>AlreadyRunning</c> set.
+    /// </summary>
+    public async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(CouchReplicationDoc doc, CancellationToken ct = default) =>
+        await StartAsync(ReplicationSettings.From(doc), ct);
+
+    internal async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(ReplicationSettings settings, CancellationToken ct = default)
+    {
+        var checkpointId = await ReplicationIdentity.ComputeAsync(settings, ct);
+        var taskId = ReplicationIdentity.TaskId(checkpointId, settings.Continuous, settings.CreateTarget);
+        lock (_tasks)
+        {
+            if (_tasks.FirstOrDefault(t => t.ReplicationId == taskId && !t.IsFinished) is { } running) return (running, true);
+            var task = CouchReplicationTask.Start(settings, checkpointId);
+            _tasks.Add(task);
+            var finished = _tasks.Where(t => t.IsFinished).ToList();
+            foreach (var old in finished.Take(Math.Max(0, finished.Count - MaxFinishedKept))) _tasks.Remove(old);
+            return (task, false);
+        }
+    }
+
+    /// <summary>The task id a document's replication has, for stopping it by the same document.</summary>
+    public async Task<string> TaskIdOfAsync(CouchReplicationDoc doc, CancellationToken ct = default)
+    {
+        var settings = ReplicationSettings.From(doc);
+        return ReplicationIdentity.TaskId(await ReplicationIdentity.ComputeAsync(settings, ct), settings.Continuous, settings.CreateTarget);
+    }
+
+    /// <summary>The session's tasks, oldest first; finished ones only when asked for.</summary>
+    public IReadOnlyList<CouchReplicationTask> Tasks(bool includeFinished)
+    {
+        lock (_tasks) return _tasks.Where(t => includeFinished || !t.IsFinished).ToList();
+    }
+
+    /// <summary>The newest task with this task id or bare replication id, finished or not.</summary>
+    public CouchReplicationTask? Find(string id)
+    {
+        lock (_tasks)
+            return _tasks.LastOrDefault(t => (t.ReplicationId == id || t.CheckpointId == id) && !t.IsFinished)
+                ?? _tasks.LastOrDefault(t => t.ReplicationId == id || t.CheckpointId == id);
+    }
+
+    /// <summary>Stops every running task and waits up to <paramref name="wait"/> for their final checkpoints.</summary>
+    public void StopAll(TimeSpan wait)
+    {
+        var running = Tasks(includeFinished: false);
+        foreach (var task in running) task.Stop();
+        try
+        {
+            Task.WaitAll(running.Select(t => (Task)t.Completion).ToArray(), wait);
+        }
+        catch (AggregateException)
+        {
+            // Stopped tasks end cancelled; that is what was asked for.
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using CouchReplication.Tests.Servers;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>Continuous replication and the session's task registry, against a real server.</summary>
+public abstract class ContinuousReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+
+    // Each test class has its own registry, so stopping everything here stops nothing of another class.
+    private readonly ReplicationRegistry _registry = new();
+
+    private CouchTestClient Client => server.Client;
+
+    private async Task<(string SourceDb, string TargetDb, CouchReplicationDoc Doc)> NewPairAsync(Action<CouchReplicationDoc>? edit = null)
+    {
+        var sourceDb = CouchServer.NewDbName("source");
+        var targetDb = CouchServer.NewDbName("target");
+        await Client.CreateDbAsync(sourceDb);
+        var doc = new CouchReplicationDoc
+        {
+            Source = new Uri(server.Url, sourceDb).AbsoluteUri,
+            Target = new Uri(server.Url, targetDb).AbsoluteUri,
+            CreateTarget = true,
+            Continuous = true,
+        };
+        edit?.Invoke(doc);
+        return (sourceDb, targetDb, doc);
+    }
+
+    private async Task<CouchReplicationTask> StartAsync(ReplicationSettings settings) => (await _registry.StartAsync(settings)).Task;
+
+    private async Task<CouchReplicationTask> StartAsync(CouchReplicationDoc doc) => (await _registry.StartAsync(doc)).Task;
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Limit;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Never happened: " + what);
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task InSyncAsync(string sourceDb, string targetDb) =>
+        await EventuallyAsync(async () =>
+            (await Client.StatusAsync(targetDb)) == System.Net.HttpStatusCode.OK
+            && (await Client.SnapshotAsync(sourceDb)).SequenceEqual(await Client.SnapshotAsync(targetDb)),
+            $"{targetDb} has every revision tree of {sourceDb}");
+
+    private static async Task StopAsync(CouchReplicationTask task)
+    {
+        task.Stop();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
+        Assert.Equal(CouchReplicationState.Stopped, task.State);
+    }
+
+    [ServerFact]
+    public async Task Changes_made_while_it_runs_arrive_and_a_stop_writes_the_final_checkpoint()
+    {
+        var (sourceDb, targetDb, doc) = await NewPairAsync();
+        await TestData.SeedEverythingAsync(Client, sourceDb, plainDocs: 5);
+        var task = await StartAsync(doc);
+        Assert.EndsWith("+continuous+create_target", task.ReplicationId);
+        await InSyncAsync(sourceDb, targetDb);
+        Assert.Equal(CouchReplicationState.Running, task.State);
+
+        var rev = await Client.PutDocAsync(sourceDb, "later", new Dictionary<string, object?> { ["n"] = 1 });
+        await Client.PutDocAsync(sourceDb, "later", new Dictionary<string, object?> { ["_rev"] = rev, ["_deleted"] = true });
+        await Client.BulkDocsAsync(sourceDb, [TestData.Revision("later-conflict", [TestData.Rev(1, "x")]), TestData.Revision("later-conflict", [TestData.Rev(1, "y")])], newEdits: false);
+        await InSyncAsync(sourceDb, targetDb);
+
+        await StopAsync(task);
+        var final = task.ToActiveTask();
+        Assert.Equal(final.ThroughSeq, final.CheckpointedSourceSeq);
+        using var log = await Client.GetJsonAsync($"{targetDb}/_local/{task.CheckpointId}");
+        Assert.Equal(final.CheckpointedSourceSeq, log.RootElement.GetProperty("source_last_seq").ToString());
+    }
+
+    [ServerFact]
+    public async Task It_checkpoints_every_checkpoint_interval_while_running()
+    {
+        var (sourceDb, targetDb, doc) = await NewPairAsync(d => d.CheckpointInterval = 200);
+        var task = await StartAsync(doc);
+        await Client.PutDocAsync(sourceDb, "one", new Dictionary<string, object?>());
+
+        await EventuallyAsync(async () => await Client.StatusAsync($"{targetDb}/_local/{task.CheckpointId}") == System.Net.HttpStatusCode.OK,
+            "a checkpoint while running");
+        Assert.Equal(CouchReplicationState.Running, task.State);
+        await StopAsync(task);
+    }
+
+    [ServerFact]
+    public async Task A_stopped_replication_started_again_sends_only_what_came_since()
+    {
+        var (sourceDb, targetDb, doc) = await NewPairAsync();
+        await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 50).Select(i => new Dictionary<string, object?> { ["_id"] = $"a-{i:D3}" }), newEdits: true);
+        var first = await StartAsync(doc);
+        await InSyncAsync(sourceDb, targetDb);
+        await StopAsync(first);
+
+        await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 20).Select(i => new Dictionary<string, object?> { ["_id"] = $"b-{i:D3}" }), newEdits: true);
+        var second = await StartAsync(doc);
+        await InSyncAsync(sourceDb, targetDb);
+        await EventuallyAsync(() => Task.FromResult(second.ToActiveTask().DocsWritten == 20), "the 20 new documents counted");
+
+        Assert.NotSame(first, second);
+        Assert.Equal(20, second.ToActiveTask().RevisionsChecked);
+        await StopAsync(second);
+    }
+
+    [ServerFact]
+    public async Task A_running_replication_is_not_started_twice_and_its_document_names_it()
+    {
+        var (_, _, doc) = await NewPairAsync();
+        var (task, already) = await _registry.StartAsync(doc);
+        var (again, alreadyAgain) = await _registry.StartAsync(doc);
+
+        Assert.False(already);
+        Assert.True(alreadyAgain);
+        Assert.Same(task, again);
+        Assert.Equal(task.ReplicationId, await _registry.TaskIdOfAsync(doc));
+        Assert.Same(task, _registry.Find(task.CheckpointId));
+        Assert.Contains(task, _registry.Tasks(includeFinished: false));
+
+        await StopAsync(task);
+        Assert.DoesNotContain(task, _registry.Tasks(includeFinished: false));
+        Assert.Contains(task, _registry.Tasks(includeFinished: true));
+    }
+
+    [ServerFact]
+    public async Task A_deleted_source_fails_the_replication_with_the_error()
+    {
+        var (sourceDb, targetDb, doc) = await NewPairAsync(d => d.RetriesPerRequest = 1);
+        var task = await StartAsync(doc);
+        await Client.PutDocAsync(sourceDb, "one", new Dictionary<string, object?>());
+        await EventuallyAsync(() => Task.FromResult(task.ToActiveTask().DocsWritten == 1), "the first document");
+
+        await Client.DeleteDbAsync(sourceDb);
+
+        await Assert.ThrowsAsync<CouchReplicationException>(() => task.Completion.WaitAsync(Limit));
+        Assert.Equal(CouchReplicationState.Failed, task.State);
+        Assert.NotNull(task.ToActiveTask().Error);
+        Assert.False(task.Error!.IsTransient);
+    }
+
+    [ServerFact]
+    public async Task Fifty_continuous_replications_run_side_by_side_and_all_stop()
+    {
+        var sourceDb = CouchServer.NewDbName("source");
+        await Client.CreateDbAsync(sourceDb);
+        var targets = Enumerable.Range(0, 50).Select(i => CouchServer.NewDbName($"target{i}")).ToList();
+        var tasks = new List<CouchReplicationTask>();
+        foreach (var target in targets)
+            tasks.Add(await StartAsync(new CouchReplicationDoc
+            {
+                Source = new Uri(server.Url, sourceDb).AbsoluteUri,
+                Target = new Uri(server.Url, target).AbsoluteUri,
+                CreateTarget = true,
+                Continuous = true,
+                WorkerProcesses = 1,
+                HttpConnections = 2,
+            }));
+
+        await Client.PutDocAsync(sourceDb, "everywhere", new Dictionary<string, object?>());
+        await EventuallyAsync(() => Task.FromResult(tasks.All(t => t.ToActiveTask().DocsWritten == 1)), "the document in all 50 targets");
+
+        _registry.StopAll(TimeSpan.FromSeconds(30));
+        Assert.All(tasks, t => Assert.Equal(CouchReplicationState.Stopped, t.State));
+    }
+
+    [ServerFact(CouchDbOnly = "a restart that keeps the data (the fixture's pouchdb-server runs in memory)")]
+    public async Task It_crashes_while_the_server_is_down_and_resumes_when_it_is_back()
+    {
+        var (sourceDb, targetDb, doc) = await NewPairAsync(d => d.RetriesPerRequest = 1);
+        var task = await StartAsync(ReplicationSettings.From(doc) with { RestartDelay = TimeSpan.FromMilliseconds(200) });
+        await Client.PutDocAsync(sourceDb, "before", new Dictionary<string, object?>());
+        await InSyncAsync(sourceDb, targetDb);
+
+        var crashed = false;
+        await server.RestartAsync(TimeSpan.FromSeconds(3), async () =>
+            await EventuallyAsync(() => Task.FromResult(crashed = task.State == CouchReplicationState.Crashing), "the task crashing while the server is down"));
+        Assert.True(crashed);
+
+        await Client.PutDocAsync(sourceDb, "after", new Dictionary<string, object?>());
+        await InSyncAsync(sourceDb, targetDb);
+        await EventuallyAsync(() => Task.FromResult(task.State == CouchReplicationState.Running), "running again");
+        await StopAsync(task);
+    }
+}
+
+public sealed class ContinuousReplicationOnPouchDb(PouchDbServer server) : ContinuousReplicationTests<PouchDbServer>(server);
+
+public sealed class ContinuousReplicationOnCouchDb(CouchDbServer server) : ContinuousReplicationTests<CouchDbServer>(server);
+
+public sealed class ContinuousReplicationOnExternalServer(ExternalServer server) : ContinuousReplicationTests<ExternalServer>(server);
