@@ -84,6 +84,14 @@ Describe 'Start-CouchReplication' {
         (@{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true } | Start-CouchReplication).DocsWritten | Should -Be 3
     }
 
+    It 'keeps and warns about fields it does not know in a document from JSON' {
+        $source = New-SeededDb 1
+        $json = @{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true; owner = 'ann' } | ConvertTo-Json
+        $result = $json | ConvertFrom-Json | Start-CouchReplication -WarningVariable warnings 3>$null
+        $result.DocsWritten | Should -Be 1
+        $warnings | Should -Match "Unknown replication document field 'owner'"
+    }
+
     It 'takes credentials as PSCredential' {
         $source = New-SeededDb 2
         $plainUrl = $url -replace '//[^@]+@', '//'

@@ -73,7 +73,10 @@ internal sealed record ReplicationSettings
             Http = new HttpSettings(
                 AtLeast(doc.HttpConnections, 1, 20, "http_connections"),
                 TimeSpan.FromMilliseconds(AtLeast(doc.ConnectionTimeout, 1, 30000, "connection_timeout")),
-                AtLeast(doc.RetriesPerRequest, 0, 5, "retries_per_request")),
+                AtLeast(doc.RetriesPerRequest, 0, 5, "retries_per_request"))
+            {
+                SocketOptions = SocketOptions.Parse(doc.SocketOptions, warnings),
+            },
             Warnings = warnings,
         };
     }

@@ -38,7 +38,7 @@ internal static class CouchErrorResponse
     public static CouchErrorKind KindOf(int status) => status switch
     {
         400 => CouchErrorKind.BadRequest,
-        401 => CouchErrorKind.Unauthorized,
+        401 or 407 => CouchErrorKind.Unauthorized,
         403 => CouchErrorKind.Forbidden,
         404 => CouchErrorKind.NotFound,
         408 => CouchErrorKind.Timeout,

@@ -41,6 +41,7 @@ internal sealed class CouchHttp : IDisposable
             UseProxy = endpoint.Proxy is not null,
             Proxy = endpoint.Proxy?.ToWebProxy(),
         };
+        if (!settings.SocketOptions.IsDefault) handler.ConnectCallback = settings.SocketOptions.ConnectAsync;
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (endpoint.Credential is { } credential)
             _authorization = new AuthenticationHeaderValue("Basic",
@@ -75,6 +76,7 @@ internal sealed class CouchHttp : IDisposable
     {
         var url = new Uri(Endpoint.DatabaseUri, relative);
         var redacted = Endpoint.RedactedFor(relative);
+        var via = Endpoint.Proxy is { } proxy ? $" (through the proxy {proxy.Redacted})" : "";
         return await _retry.ExecuteAsync(async token =>
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -103,12 +105,12 @@ internal sealed class CouchHttp : IDisposable
             catch (HttpRequestException e) when (e.InnerException is AuthenticationException)
             {
                 throw new CouchReplicationException(CouchErrorKind.Unreachable,
-                    $"{method} {redacted}: TLS failed: {e.InnerException.Message}", url: redacted, innerException: e);
+                    $"{method} {redacted}{via}: TLS failed: {e.InnerException.Message}", url: redacted, innerException: e);
             }
             catch (HttpRequestException e)
             {
                 throw new CouchReplicationException(CouchErrorKind.Unreachable,
-                    $"{method} {redacted}: {Describe(e)}", url: redacted, isTransient: true, innerException: e);
+                    $"{method} {redacted}{via}: {Describe(e)}", url: redacted, isTransient: true, innerException: e);
             }
             catch (IOException e)
             {

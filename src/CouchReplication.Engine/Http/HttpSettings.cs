@@ -7,4 +7,6 @@ internal sealed record HttpSettings(int HttpConnections, TimeSpan ConnectionTime
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    public SocketOptions SocketOptions { get; init; } = SocketOptions.Default;
 }

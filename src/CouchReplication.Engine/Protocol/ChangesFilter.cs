@@ -11,14 +11,27 @@ namespace CouchReplication.Protocol;
 internal sealed class ChangesFilter
 {
     private ChangesFilter(ChangesFilterKind kind, IReadOnlyList<string>? docIds = null,
-        IDictionary<string, object?>? selector = null, string? name = null, IDictionary<string, object?>? queryParams = null)
+        IDictionary<string, object?>? selector = null, string? name = null, IDictionary<string, object?>? queryParams = null,
+        bool selectorInQuery = false)
     {
         Kind = kind;
         DocIds = docIds;
         Selector = selector;
         Name = name;
         QueryParams = queryParams ?? new Dictionary<string, object?>();
+        _selectorInQuery = selectorInQuery;
     }
+
+    private readonly bool _selectorInQuery;
+
+    /// <summary>
+    /// The same selector filter, sent as a <c>selector=</c> query parameter instead of a POST
+    /// body, for servers that only take it that way (pouchdb-server answers the POST with 404).
+    /// </summary>
+    public ChangesFilter WithSelectorInQuery() => new(Kind, DocIds, Selector, Name, QueryParams, selectorInQuery: true);
+
+    /// <summary>Whether a 404 to this filter's request may mean the server only lacks the POST form.</summary>
+    public bool CanMoveSelectorToQuery => Kind == ChangesFilterKind.Selector && !_selectorInQuery;
 
     public ChangesFilterKind Kind { get; }
     public IReadOnlyList<string>? DocIds { get; }
@@ -73,6 +86,7 @@ internal sealed class ChangesFilter
                 break;
             case ChangesFilterKind.Selector:
                 yield return new("filter", "_selector");
+                if (_selectorInQuery) yield return new("selector", PlainJson.Serialize(Selector));
                 break;
             case ChangesFilterKind.Function:
                 yield return new("filter", Name!);
@@ -91,7 +105,7 @@ internal sealed class ChangesFilter
     public Action<Utf8JsonWriter>? Body => Kind switch
     {
         ChangesFilterKind.DocIds => w => PlainJson.Write(w, new Dictionary<string, object?> { ["doc_ids"] = DocIds }),
-        ChangesFilterKind.Selector => w => PlainJson.Write(w, new Dictionary<string, object?> { ["selector"] = Selector }),
+        ChangesFilterKind.Selector when !_selectorInQuery => w => PlainJson.Write(w, new Dictionary<string, object?> { ["selector"] = Selector }),
         _ => null,
     };
 

@@ -19,6 +19,7 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
     private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(50);
 
     private long _ordinal;
+    private ChangesFilter _filter = settings.Filter;
 
     /// <summary>The heartbeat the continuous feed is asked for; silence for three of them means the feed is dead.</summary>
     private TimeSpan Heartbeat => TimeSpan.FromMilliseconds(Math.Min(10_000, Math.Max(1_000, settings.Http.ConnectionTimeout.TotalMilliseconds / 3)));
@@ -44,9 +45,9 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         var seq = since;
         while (true)
         {
-            using var json = settings.Filter.Body is { } body
-                ? await source.PostJsonAsync(Query("normal", seq), body, ct)
-                : await source.GetJsonAsync(Query("normal", seq), ct);
+            using var json = await WithSelectorFallbackAsync(() => _filter.Body is { } body
+                ? source.PostJsonAsync(Query("normal", seq), body, ct)
+                : source.GetJsonAsync(Query("normal", seq), ct));
             var page = ChangesPage.Parse(json.RootElement, seq);
             stats.SetPending(page.Pending);
             stats.SourceSeq = page.LastSeq;
@@ -79,9 +80,8 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         {
             try
             {
-                var body = settings.Filter.Body;
-                using var response = await source.OpenStreamAsync(body is null ? HttpMethod.Get : HttpMethod.Post,
-                    Query("continuous", lastSeq) + "&heartbeat=" + (long)Heartbeat.TotalMilliseconds, body, ct);
+                using var response = await WithSelectorFallbackAsync(() => source.OpenStreamAsync(_filter.Body is null ? HttpMethod.Get : HttpMethod.Post,
+                    Query("continuous", lastSeq) + "&heartbeat=" + (long)Heartbeat.TotalMilliseconds, _filter.Body, ct));
                 await using var stream = await response.Content.ReadAsStreamAsync(ct);
                 using var reader = new StreamReader(stream);
                 using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -152,13 +152,28 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         }
     }
 
+    /// <summary>Sends a changes request; a selector the server refuses in a POST body is sent again in the query.</summary>
+    private async Task<T> WithSelectorFallbackAsync<T>(Func<Task<T>> request)
+    {
+        try
+        {
+            return await request();
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404 && _filter.CanMoveSelectorToQuery && e.Reason != "Database does not exist.")
+        {
+            _filter = _filter.WithSelectorInQuery();
+            log("The source refused the selector in a POST body; sending it as a query parameter");
+            return await request();
+        }
+    }
+
     private string Query(string feed, Seq since)
     {
         var query = new StringBuilder("_changes?feed=").Append(feed)
             .Append("&style=").Append(settings.WinningRevsOnly ? "main_only" : "all_docs")
             .Append("&since=").Append(Uri.EscapeDataString(since.QueryValue));
         if (feed == "normal") query.Append("&limit=").Append(settings.WorkerBatchSize);
-        foreach (var (key, value) in settings.Filter.QueryParameters())
+        foreach (var (key, value) in _filter.QueryParameters())
             query.Append('&').Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
         return query.ToString();
     }

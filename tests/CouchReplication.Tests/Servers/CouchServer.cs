@@ -85,7 +85,7 @@ public abstract class CouchServer : IAsyncLifetime
     /// <summary>The path that answers 200 once the server can take requests.</summary>
     protected virtual string ReadyPath => "";
 
-    protected static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -81,6 +81,10 @@ public sealed class CouchTestClient : IDisposable
         using var _ = await SendAsync(HttpMethod.Post, $"{db}/_bulk_docs", PlainJson.Serialize(body));
     }
 
+    /// <summary>Runs a one-shot replication in the server's own replicator (<c>POST /_replicate</c>).</summary>
+    public async Task ReplicateOnServerAsync(Dictionary<string, object?> document) =>
+        (await SendAsync(HttpMethod.Post, "_replicate", PlainJson.Serialize(document))).Dispose();
+
     /// <summary>Every document id the database knows, deleted ones included.</summary>
     public async Task<IReadOnlyList<string>> AllIdsAsync(string db)
     {

@@ -15,6 +15,9 @@ public sealed class ServerFactAttribute : FactAttribute
 {
     /// <summary>The CouchDB behaviour the test needs, which pouchdb-server lacks.</summary>
     public string? CouchDbOnly { get; set; }
+
+    /// <summary>A program the test runs, which must be on PATH (such as tinyproxy).</summary>
+    public string? RequiresProgram { get; set; }
 }
 
 public sealed class ServerFactDiscoverer(IMessageSink diagnostics) : IXunitTestCaseDiscoverer
@@ -36,6 +39,8 @@ public sealed class ServerTestCase : XunitTestCase
         var server = SkipReasons.ServerOf(TestMethod.TestClass.Class.ToRuntimeType());
         if (server is null) return base.GetSkipReason(factAttribute);
         if (SkipReasons.For(server) is { } reason) return reason;
+        var program = factAttribute.GetNamedArgument<string?>(nameof(ServerFactAttribute.RequiresProgram));
+        if (program is not null && SkipReasons.FindProgram(program) is null) return $"{program} is not installed (Debian package {program})";
         var couchDbOnly = factAttribute.GetNamedArgument<string?>(nameof(ServerFactAttribute.CouchDbOnly));
         return couchDbOnly is not null && server == typeof(PouchDbServer)
             ? $"pouchdb-server lacks what this test needs: {couchDbOnly}"

@@ -15,6 +15,11 @@ internal static class SkipReasons
         return null;
     }
 
+    /// <summary>The full path of a program on PATH, or null.</summary>
+    public static string? FindProgram(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+
     /// <summary>The server fixture of a test class (its IClassFixture&lt;T&gt; with T a <see cref="CouchServer"/>).</summary>
     public static Type? ServerOf(Type testClass) => testClass.GetInterfaces()
         .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Xunit.IClassFixture<>))

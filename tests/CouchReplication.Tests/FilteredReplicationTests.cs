@@ -1,0 +1,167 @@
+using CouchReplication.Tests.Servers;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>
+/// Selective replication: each filter must select what the server's own replicator selects for
+/// the same document (compared directly on CouchDB) and the expected ids everywhere.
+/// </summary>
+public abstract class FilteredReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+{
+    private const string FilterFunction = "function (doc, req) { return doc.type === req.query.type; }";
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+
+    private CouchTestClient Client => server.Client;
+
+    /// <summary>Two documents of type a, one of type b, a deleted type-a document, a type-a conflict, and a design document.</summary>
+    private async Task<string> SeedAsync()
+    {
+        var db = CouchServer.NewDbName("source");
+        await Client.CreateDbAsync(db);
+        await Client.BulkDocsAsync(db,
+        [
+            new Dictionary<string, object?> { ["_id"] = "a1", ["type"] = "a" },
+            new Dictionary<string, object?> { ["_id"] = "a2", ["type"] = "a" },
+            new Dictionary<string, object?> { ["_id"] = "b1", ["type"] = "b" },
+        ], newEdits: true);
+        var rev = await Client.PutDocAsync(db, "a-deleted", new Dictionary<string, object?> { ["type"] = "a" });
+        await Client.PutDocAsync(db, "a-deleted", new Dictionary<string, object?> { ["_rev"] = rev, ["_deleted"] = true, ["type"] = "a" });
+        var left = TestData.Revision("a-conflict", [TestData.Rev(1, "left")], value: "left");
+        var right = TestData.Revision("a-conflict", [TestData.Rev(1, "right")], value: "right");
+        left["type"] = right["type"] = "a";
+        await Client.BulkDocsAsync(db, [left, right], newEdits: false);
+        await Client.PutDocAsync(db, "_design/app", new Dictionary<string, object?>
+        {
+            ["filters"] = new Dictionary<string, object?> { ["bytype"] = FilterFunction },
+            ["views"] = new Dictionary<string, object?> { ["as"] = new Dictionary<string, object?> { ["map"] = "function (doc) { if (doc.type === 'a') emit(doc._id); }" } },
+        });
+        return db;
+    }
+
+    /// <summary>Replicates with the engine and, on CouchDB, with the server's replicator; both must agree with <paramref name="expected"/>.</summary>
+    private async Task AssertSelectsAsync(Action<CouchReplicationDoc> filter, Dictionary<string, object?> sameFilterAsJson, params string[] expected)
+    {
+        var sourceDb = await SeedAsync();
+        var targetDb = CouchServer.NewDbName("target");
+        var doc = new CouchReplicationDoc { Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
+        filter(doc);
+
+        var result = await (await ReplicationRegistry.Session.StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+
+        Assert.True(result.Ok);
+        var ours = await Client.SnapshotAsync(targetDb);
+        Assert.Equal(expected.Order(StringComparer.Ordinal), ours.Keys);
+        var source = await Client.SnapshotAsync(sourceDb);
+        Assert.All(ours, tree => Assert.Equal(source[tree.Key], tree.Value));
+
+        if (server.IsCouchDb)
+        {
+            var theirsDb = CouchServer.NewDbName("native");
+            var native = new Dictionary<string, object?>(sameFilterAsJson)
+            {
+                ["source"] = new Uri(server.Url, sourceDb).AbsoluteUri,
+                ["target"] = new Uri(server.Url, theirsDb).AbsoluteUri,
+                ["create_target"] = true,
+            };
+            await Client.ReplicateOnServerAsync(native);
+            Assert.Equal(await Client.SnapshotAsync(theirsDb), ours);
+        }
+    }
+
+    [ServerFact]
+    public Task Doc_ids_select_those_documents_deleted_and_design_ones_included() =>
+        AssertSelectsAsync(d => d.DocIds = ["a1", "a-deleted", "_design/app", "no-such-doc"],
+            new() { ["doc_ids"] = new[] { "a1", "a-deleted", "_design/app", "no-such-doc" } },
+            "_design/app", "a-deleted", "a1");
+
+    [ServerFact]
+    public Task A_filter_function_selects_with_its_query_params() =>
+        AssertSelectsAsync(d => { d.Filter = "app/bytype"; d.QueryParams = new Dictionary<string, object?> { ["type"] = "a" }; },
+            new() { ["filter"] = "app/bytype", ["query_params"] = new Dictionary<string, object?> { ["type"] = "a" } },
+            "a-conflict", "a-deleted", "a1", "a2");
+
+    [ServerFact]
+    public Task A_selector_selects_the_documents_it_matches() =>
+        AssertSelectsAsync(d => d.SetField("selector", """{"type": "a"}"""),
+            new() { ["selector"] = new Dictionary<string, object?> { ["type"] = "a" } },
+            "a-conflict", "a-deleted", "a1", "a2");
+
+    // The tombstone keeps its body, and both servers run the map function over it.
+    [ServerFact]
+    public Task A_view_filter_selects_what_the_map_function_emits() =>
+        AssertSelectsAsync(d => { d.Filter = "_view"; d.QueryParams = new Dictionary<string, object?> { ["view"] = "app/as" }; },
+            new() { ["filter"] = "_view", ["query_params"] = new Dictionary<string, object?> { ["view"] = "app/as" } },
+            "a-conflict", "a-deleted", "a1", "a2");
+
+    [ServerFact]
+    public async Task A_changed_filter_function_is_a_new_replication_that_starts_afresh()
+    {
+        var sourceDb = await SeedAsync();
+        var doc = new CouchReplicationDoc
+        {
+            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true,
+            Filter = "app/bytype", QueryParams = new Dictionary<string, object?> { ["type"] = "a" },
+        };
+        var first = await (await ReplicationRegistry.Session.StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+
+        using (var ddoc = await Client.GetJsonAsync($"{sourceDb}/_design/app"))
+            await Client.PutDocAsync(sourceDb, "_design/app", new Dictionary<string, object?>
+            {
+                ["_rev"] = ddoc.RootElement.GetProperty("_rev").GetString(),
+                ["filters"] = new Dictionary<string, object?> { ["bytype"] = FilterFunction.Replace("doc.type", "doc['type']") },
+            });
+        var second = await (await ReplicationRegistry.Session.StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+
+        Assert.NotEqual(first.ReplicationId, second.ReplicationId);
+        Assert.Equal("0", second.History[0].StartLastSeq);
+    }
+
+    [ServerFact]
+    public async Task A_missing_filter_is_FilterNotFound_before_anything_is_written()
+    {
+        var sourceDb = await SeedAsync();
+        var targetDb = CouchServer.NewDbName("target");
+        foreach (var filter in new[] { "nodesign/bytype", "app/nofunction" })
+        {
+            var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicationRegistry.Session.StartAsync(new CouchReplicationDoc
+            {
+                Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true, Filter = filter,
+            }));
+            Assert.Equal(CouchErrorKind.FilterNotFound, error.Kind);
+            Assert.Contains(filter, error.Message);
+        }
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, await Client.StatusAsync(targetDb));
+    }
+
+    [ServerFact]
+    public async Task Since_seq_starts_there_and_winning_revs_only_leaves_conflicts_behind()
+    {
+        var sourceDb = await SeedAsync();
+        using var changes = await Client.GetJsonAsync($"{sourceDb}/_changes");
+        var results = changes.RootElement.GetProperty("results");
+        var third = results[2].GetProperty("seq").ToString();
+        var later = Enumerable.Range(3, results.GetArrayLength() - 3).Select(i => results[i].GetProperty("id").GetString()!).Order(StringComparer.Ordinal);
+
+        var sinceDb = CouchServer.NewDbName("since");
+        await (await ReplicationRegistry.Session.StartAsync(new CouchReplicationDoc
+        {
+            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, sinceDb).AbsoluteUri, CreateTarget = true, SinceSeq = third,
+        })).Task.Completion.WaitAsync(Limit);
+        Assert.Equal(later, (await Client.SnapshotAsync(sinceDb)).Keys);
+
+        var winnersDb = CouchServer.NewDbName("winners");
+        await (await ReplicationRegistry.Session.StartAsync(new CouchReplicationDoc
+        {
+            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, winnersDb).AbsoluteUri, CreateTarget = true, WinningRevsOnly = true,
+        })).Task.Completion.WaitAsync(Limit);
+        using var leaves = await Client.GetJsonAsync($"{winnersDb}/a-conflict?open_revs=all");
+        Assert.Equal(1, leaves.RootElement.GetArrayLength());
+    }
+}
+
+public sealed class FilteredReplicationOnPouchDb(PouchDbServer server) : FilteredReplicationTests<PouchDbServer>(server);
+
+public sealed class FilteredReplicationOnCouchDb(CouchDbServer server) : FilteredReplicationTests<CouchDbServer>(server);
+
+public sealed class FilteredReplicationOnExternalServer(ExternalServer server) : FilteredReplicationTests<ExternalServer>(server);

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+
+namespace CouchReplication.Tests.Servers;
+
+/// <summary>A request as the proxy saw it.</summary>
+public sealed record RecordedRequest(string Method, string PathAndQuery, string Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The database the request is for (the first path segment).</summary>
+    public string Database => PathAndQuery.TrimStart('/').Split('/', '?')[0];
+
+    /// <summary>The CouchDB endpoint the request is for: <c>_changes</c>, <c>_revs_diff</c>, <c>_bulk_get</c>, <c>_bulk_docs</c>, <c>_local</c>, or <c>other</c>.</summary>
+    public string Kind => new[] { "_changes", "_revs_diff", "_bulk_get", "_bulk_docs", "_local" }
+        .FirstOrDefault(k => PathAndQuery.Contains("/" + k, StringComparison.Ordinal)) ?? "other";
+}
+
+/// <summary>What the proxy does to a request instead of (or before) forwarding it.</summary>
+public abstract record Fault
+{
+    /// <summary>Answer with this status and a CouchDB-style error body, optionally with Retry-After.</summary>
+    public sealed record Status(int Code, int? RetryAfterSeconds = null) : Fault;
+
+    /// <summary>Hold the request this long before forwarding it.</summary>
+    public sealed record Stall(TimeSpan Delay) : Fault;
+}
+
+/// <summary>
+/// A reverse proxy on loopback in front of a test server: forwards every request, records it,
+/// counts how many are in flight at once (overall and per endpoint), and answers chosen requests
+/// with a fault. Lets the tests observe what the engine sends and make the network misbehave.
+/// </summary>
+public sealed class FaultProxy : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly Uri _server;
+    private readonly Task _loop;
+    private readonly ConcurrentDictionary<string, int> _inFlight = new(), _maxInFlight = new();
+    private readonly object _counting = new();
+
+    public FaultProxy(Uri server)
+    {
+        _server = new UriBuilder(server) { UserName = "", Password = "" }.Uri;
+        var port = CouchServer.FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        Url = new UriBuilder(server) { Port = port }.Uri;
+        _loop = Task.Run(AcceptAsync);
+    }
+
+    /// <summary>The proxy's root, with the server's credentials in it, ending in '/'.</summary>
+    public Uri Url { get; }
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>Chooses a fault for a request, or null to forward it untouched.</summary>
+    public Func<RecordedRequest, Fault?>? Faults { get; set; }
+
+    /// <summary>The most requests of one kind (<see cref="RecordedRequest.Kind"/>), for one database, or of all ("all") that were in flight at once.</summary>
+    public int MaxInFlight(string kindOrDatabase = "all") => _maxInFlight.GetValueOrDefault(kindOrDatabase);
+
+    private async Task AcceptAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var body = request.HasEntityBody ? await new StreamReader(request.InputStream, Encoding.UTF8).ReadToEndAsync() : "";
+        var headers = request.Headers.AllKeys.OfType<string>().ToDictionary(k => k, k => request.Headers[k] ?? "", StringComparer.OrdinalIgnoreCase);
+        var recorded = new RecordedRequest(request.HttpMethod, request.RawUrl ?? "/", body, headers);
+        Requests.Enqueue(recorded);
+        Count(recorded, +1);
+        try
+        {
+            switch (Faults?.Invoke(recorded))
+            {
+                case Fault.Status status:
+                    await AnswerAsync(context.Response, status);
+                    return;
+                case Fault.Stall stall:
+                    await Task.Delay(stall.Delay);
+                    break;
+            }
+            await ForwardAsync(context, recorded);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or HttpRequestException or ObjectDisposedException)
+        {
+            // The engine hung up (a timeout it was told to have): nothing to answer.
+            context.Response.Abort();
+        }
+        finally
+        {
+            Count(recorded, -1);
+        }
+    }
+
+    private async Task ForwardAsync(HttpListenerContext context, RecordedRequest recorded)
+    {
+        using var upstream = new HttpRequestMessage(new HttpMethod(recorded.Method), new Uri(_server, recorded.PathAndQuery.TrimStart('/')));
+        foreach (var name in context.Request.Headers.AllKeys.OfType<string>())
+            if (name is not ("Host" or "Content-Length" or "Content-Type" or "Connection" or "Transfer-Encoding"))
+                upstream.Headers.TryAddWithoutValidation(name, context.Request.Headers.GetValues(name) ?? []);
+        if (recorded.Body.Length > 0)
+            upstream.Content = new StringContent(recorded.Body, Encoding.UTF8, context.Request.ContentType?.Split(';')[0] ?? "application/json");
+
+        using var answer = await _upstream.SendAsync(upstream, HttpCompletionOption.ResponseHeadersRead);
+        var response = context.Response;
+        response.StatusCode = (int)answer.StatusCode;
+        foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
+            if (name is not ("Transfer-Encoding" or "Content-Length" or "Connection" or "Keep-Alive"))
+                response.Headers[name] = string.Join(",", values);
+        response.SendChunked = true;
+        await using (var source = await answer.Content.ReadAsStreamAsync())
+        {
+            // Copy as it comes, so a continuous feed's lines and heartbeats pass through at once.
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await source.ReadAsync(buffer)) > 0)
+            {
+                await response.OutputStream.WriteAsync(buffer.AsMemory(0, read));
+                await response.OutputStream.FlushAsync();
+            }
+        }
+        response.Close();
+    }
+
+    private static async Task AnswerAsync(HttpListenerResponse response, Fault.Status status)
+    {
+        response.StatusCode = status.Code;
+        response.ContentType = "application/json";
+        if (status.RetryAfterSeconds is { } seconds) response.Headers["Retry-After"] = seconds.ToString();
+        var body = Encoding.UTF8.GetBytes($$"""{"error":"injected","reason":"fault proxy answered {{status.Code}}"}""");
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body);
+        response.Close();
+    }
+
+    private void Count(RecordedRequest request, int delta)
+    {
+        lock (_counting)
+            foreach (var key in new[] { request.Kind, request.Database, "all" })
+            {
+                var now = _inFlight.AddOrUpdate(key, delta, (_, n) => n + delta);
+                _maxInFlight.AddOrUpdate(key, now, (_, max) => Math.Max(max, now));
+            }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+        _upstream.Dispose();
+    }
+}
