@@ -55,37 +55,48 @@ internal sealed class CouchHttp : IDisposable
         SendAsync(HttpMethod.Get, relative, null, ReadJsonAsync, ct);
 
     public Task<JsonDocument> PostJsonAsync(string relative, Action<Utf8JsonWriter> body, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, relative, body, ReadJsonAsync, ct);
+        SendAsync(HttpMethod.Post, relative, () => new JsonBody(body), ReadJsonAsync, ct);
 
     public Task<JsonDocument> PutJsonAsync(string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
-        SendAsync(HttpMethod.Put, relative, body, ReadJsonAsync, ct);
+        SendAsync(HttpMethod.Put, relative, body is null ? null : () => new JsonBody(body), ReadJsonAsync, ct);
 
     /// <summary>
-    /// Opens a long-lived answer, such as a continuous changes feed: the request is retried until
-    /// the headers arrive; the body is the caller's to read, with no timeout but its own.
+    /// Sends a body that can be sent only once (a stream copied from the source): no retries
+    /// here; the caller starts over from the source when this fails transiently.
     /// </summary>
-    public Task<HttpResponseMessage> OpenStreamAsync(HttpMethod method, string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
-        SendAsync(method, relative, body, (response, _) => Task.FromResult(response), ct, keepResponse: true);
+    public Task<JsonDocument> SendOnceAsync(HttpMethod method, string relative, HttpContent content, CancellationToken ct) =>
+        SendAsync(method, relative, () => content, ReadJsonAsync, ct, retry: false);
+
+    /// <summary>
+    /// Opens a long-lived or large answer, such as a continuous changes feed or a multipart
+    /// document: the request is retried until the headers arrive; the body is the caller's to
+    /// read, with no timeout but its own.
+    /// </summary>
+    public Task<HttpResponseMessage> OpenStreamAsync(HttpMethod method, string relative, Action<Utf8JsonWriter>? body, CancellationToken ct,
+        string accept = "application/json") =>
+        SendAsync(method, relative, body is null ? null : () => new JsonBody(body), (response, _) => Task.FromResult(response), ct,
+            keepResponse: true, accept: accept);
 
     /// <summary>
     /// Sends one request, retried on transient failures; <paramref name="read"/> consumes the
     /// answer inside the attempt, so a body cut short is retried like a failed request.
     /// </summary>
-    public async Task<T> SendAsync<T>(HttpMethod method, string relative, Action<Utf8JsonWriter>? body,
-        Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct, bool keepResponse = false)
+    public async Task<T> SendAsync<T>(HttpMethod method, string relative, Func<HttpContent>? content,
+        Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct,
+        bool keepResponse = false, string accept = "application/json", bool retry = true)
     {
         var url = new Uri(Endpoint.DatabaseUri, relative);
         var redacted = Endpoint.RedactedFor(relative);
         var via = Endpoint.Proxy is { } proxy ? $" (through the proxy {proxy.Redacted})" : "";
-        return await _retry.ExecuteAsync(async token =>
+        return await (retry ? _retry : ResiliencePipeline.Empty).ExecuteAsync(async token =>
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
             attempt.CancelAfter(_timeout);
             using var request = new HttpRequestMessage(method, url);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
             request.Headers.Authorization = _authorization;
             foreach (var (name, value) in Endpoint.Headers) request.Headers.TryAddWithoutValidation(name, value);
-            if (body is not null) request.Content = new JsonBody(body);
+            if (content is not null) request.Content = content();
             HttpResponseMessage? response = null;
             try
             {

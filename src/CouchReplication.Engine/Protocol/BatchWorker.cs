@@ -1,12 +1,14 @@
+using System.Text.Json;
 using CouchReplication.Http;
 
 namespace CouchReplication.Protocol;
 
 /// <summary>
 /// Replicates one batch of changes: asks the target which revisions it lacks, reads those from
-/// the source with their history, and writes them with <c>new_edits=false</c>.
+/// the source with their history, and writes them with <c>new_edits=false</c> — plain documents
+/// in one <c>_bulk_docs</c>, documents with attachments the target lacks one by one, streamed.
 /// </summary>
-internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, ReplicationStats stats,
+internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, ReplicationStats stats,
     Action<string> verbose, Action<CouchDocWriteFailure> refused)
 {
     public async Task ReplicateAsync(ChangesBatch batch, CancellationToken ct)
@@ -23,12 +25,52 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Replicat
 
         using var fetched = await fetcher.FetchAsync(missing, ct);
         foreach (var error in fetched.Errors) verbose($"Source could not give {error}");
-        stats.AddDocsRead(fetched.Docs.Count);
+        var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
+        var withAttachments = fetched.Docs.Where(d => NeedsAttachmentData(d, ancestors[IdOf(d)])).ToList();
+        var plain = fetched.Docs.Except(withAttachments).ToList();
 
-        var failures = await BulkDocs.WriteAsync(target, fetched.Docs, ct);
-        stats.AddDocsWritten(fetched.Docs.Count - failures.Count);
+        var written = 0;
+        var failures = new List<CouchDocWriteFailure>();
+        var bulk = await BulkDocs.WriteAsync(target, plain, ct);
+        written += plain.Count - bulk.Count;
+        failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
+        stats.AddDocsRead(plain.Count);
+
+        // Streamed one by one: revisions with attachments the target lacks (only those newer than
+        // its ancestors travel), and revisions it refused for a missing stub (every attachment travels).
+        var copies = withAttachments.Select(d => (Id: IdOf(d), Rev: RevOf(d)!, Since: ancestors[IdOf(d)], Reread: false))
+            .Concat(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null).Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
+        foreach (var (id, rev, since, reread) in copies)
+        {
+            var copy = await attachments.CopyAsync(id, rev, since, ct);
+            if (!reread) stats.AddDocsRead(copy.DocsRead);
+            written += copy.DocsWritten;
+            failures.AddRange(copy.Failures);
+        }
+
+        stats.AddDocsWritten(written);
         stats.AddDocWriteFailures(failures.Count);
         foreach (var failure in failures) refused(failure);
-        verbose($"Batch {batch.Ordinal}: {missingCount} of {revsById.Values.Sum(r => r.Count)} revisions missing on the target, {fetched.Docs.Count - failures.Count} written");
+        verbose($"Batch {batch.Ordinal}: {missingCount} of {revsById.Values.Sum(r => r.Count)} revisions missing on the target, {written} written"
+            + (withAttachments.Count > 0 ? $" ({withAttachments.Count} with attachments)" : ""));
     }
+
+    /// <summary>
+    /// Whether a revision has attachments the target cannot have yet: all of them when the target
+    /// has no revision of the document, otherwise those newer than the newest one it has
+    /// (<c>revpos</c> above that generation, as <c>atts_since</c> decides on the source).
+    /// </summary>
+    private static bool NeedsAttachmentData(JsonElement doc, IReadOnlyList<string> possibleAncestors)
+    {
+        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return false;
+        if (possibleAncestors.Count == 0) return attachments.EnumerateObject().Any();
+        var known = possibleAncestors.Max(Generation);
+        return attachments.EnumerateObject().Any(a => !a.Value.TryGetProperty("revpos", out var revpos) || revpos.GetInt32() > known);
+    }
+
+    private static int Generation(string rev) => int.TryParse(rev.AsSpan(0, Math.Max(0, rev.IndexOf('-'))), out var g) ? g : 0;
+
+    private static string IdOf(JsonElement doc) => doc.GetProperty("_id").GetString()!;
+
+    private static string? RevOf(JsonElement doc) => doc.TryGetProperty("_rev", out var rev) ? rev.GetString() : null;
 }

@@ -5,8 +5,8 @@ namespace CouchReplication.Protocol;
 
 /// <summary>
 /// <c>POST /target/_bulk_docs {"new_edits": false}</c>: writes revisions with their history as
-/// they are. A 413 halves the batch until one document is left; a refused document is a
-/// failure to report, not a reason to stop (CouchDB's rule).
+/// they are. A 413 or a missing attachment stub halves the batch until one document is left; a
+/// refused document is a failure to report, not a reason to stop (CouchDB's rule).
 /// </summary>
 internal static class BulkDocs
 {
@@ -33,11 +33,14 @@ internal static class BulkDocs
                 writer.WriteEndObject();
             }, ct);
         }
-        catch (CouchReplicationException e) when (e.StatusCode == 413)
+        catch (CouchReplicationException e) when (e.StatusCode == 413 || e.Error == "missing_stub")
         {
+            // Both fail the whole request for one document: halve until that document stands alone.
             if (docs.Count == 1)
             {
-                failures.Add(new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "too_large", e.Reason ?? "the document is larger than the target accepts"));
+                failures.Add(e.StatusCode == 413
+                    ? new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "too_large", e.Reason ?? "the document is larger than the target accepts")
+                    : new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "missing_stub", e.Reason));
                 return;
             }
             var half = docs.Count / 2;

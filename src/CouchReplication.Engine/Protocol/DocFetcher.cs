@@ -7,7 +7,7 @@ namespace CouchReplication.Protocol;
 /// <summary>
 /// Reads missing revisions from the source with their history: one <c>_bulk_get</c> per batch,
 /// or, for a source without it (CouchDB 1.x), one <c>GET doc?open_revs=[...]</c> per document.
-/// Attachments newer than the target's possible ancestors come inline (<c>atts_since</c>).
+/// Attachments come as stubs; the <see cref="AttachmentCopier"/> moves the ones the target lacks.
 /// </summary>
 internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<string> log)
 {
@@ -34,7 +34,7 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         JsonDocument answer;
         try
         {
-            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true&attachments=true", writer =>
+            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true", writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteStartArray("docs");
@@ -44,7 +44,6 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
                         writer.WriteStartObject();
                         writer.WriteString("id", doc.Id);
                         writer.WriteString("rev", rev);
-                        WriteStrings(writer, "atts_since", doc.PossibleAncestors);
                         writer.WriteEndObject();
                     }
                 writer.WriteEndArray();
@@ -71,9 +70,7 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
     private async Task OpenRevsAsync(MissingRevs doc, FetchedDocs fetched, CancellationToken ct)
     {
         var query = new StringBuilder(DocPath.Of(doc.Id))
-            .Append("?revs=true&latest=true&attachments=true&open_revs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.Missing)));
-        if (doc.PossibleAncestors.Count > 0)
-            query.Append("&atts_since=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.PossibleAncestors)));
+            .Append("?revs=true&latest=true&open_revs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.Missing)));
         var answer = await source.GetJsonAsync(query.ToString(), ct);
         fetched.Own(answer);
         if (answer.RootElement.ValueKind != JsonValueKind.Array)
@@ -86,13 +83,5 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         if (entry.TryGetProperty("ok", out var ok)) fetched.Add(ok);
         else if (entry.TryGetProperty("error", out var error)) fetched.AddError($"{id}: {error}");
         else if (entry.TryGetProperty("missing", out var missing)) fetched.AddError($"{id}: revision {missing} is missing on the source");
-    }
-
-    private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0) return;
-        writer.WriteStartArray(name);
-        foreach (var value in values) writer.WriteStringValue(value);
-        writer.WriteEndArray();
     }
 }

@@ -85,6 +85,32 @@ public sealed class CouchTestClient : IDisposable
     public async Task ReplicateOnServerAsync(Dictionary<string, object?> document) =>
         (await SendAsync(HttpMethod.Post, "_replicate", PlainJson.Serialize(document))).Dispose();
 
+    /// <summary>Adds an attachment to a document (creating it) from a stream; returns the new revision.</summary>
+    public async Task<string> PutAttachmentAsync(string db, string id, string? rev, string name, string contentType, Stream data)
+    {
+        var path = $"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}" + (rev is null ? "" : $"?rev={rev}");
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StreamContent(data) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"PUT {path}: {(int)response.StatusCode} {body}");
+        using var answer = JsonDocument.Parse(body);
+        return answer.RootElement.GetProperty("rev").GetString()!;
+    }
+
+    /// <summary>The SHA-256 of an attachment's content, read as a stream.</summary>
+    public async Task<string> AttachmentHashAsync(string db, string id, string name)
+    {
+        using var response = await _http.GetAsync($"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        return Convert.ToHexString(await System.Security.Cryptography.SHA256.HashDataAsync(stream));
+    }
+
+    /// <summary>Sets a server configuration value through <c>/_node/_local/_config</c>.</summary>
+    public async Task SetConfigAsync(string section, string key, string value) =>
+        (await SendAsync(HttpMethod.Put, $"_node/_local/_config/{section}/{key}", JsonSerializer.Serialize(value))).Dispose();
+
     /// <summary>Every document id the database knows, deleted ones included.</summary>
     public async Task<IReadOnlyList<string>> AllIdsAsync(string db)
     {
@@ -96,7 +122,7 @@ public sealed class CouchTestClient : IDisposable
     /// <summary>A document's full revision tree: every leaf with its history, body and attachment stubs, canonical JSON.</summary>
     public async Task<string> RevisionTreeAsync(string db, string id)
     {
-        using var leaves = await GetJsonAsync($"{db}/{DocPath(id)}?open_revs=all&revs=true");
+        using var leaves = await GetJsonAsync($"{db}/{DocPath(id)}?open_revs=all&revs=true&att_encoding_info=true");
         var docs = leaves.RootElement.EnumerateArray()
             .Where(e => e.TryGetProperty("ok", out _))
             .Select(e => PlainJson.ToPlain(e.GetProperty("ok")))

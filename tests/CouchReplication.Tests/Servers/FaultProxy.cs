@@ -7,6 +7,9 @@ namespace CouchReplication.Tests.Servers;
 /// <summary>A request as the proxy saw it.</summary>
 public sealed record RecordedRequest(string Method, string PathAndQuery, string Body, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary>The body's size in bytes.</summary>
+    public long Length { get; init; }
+
     /// <summary>The database the request is for (the first path segment).</summary>
     public string Database => PathAndQuery.TrimStart('/').Split('/', '?')[0];
 
@@ -38,6 +41,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Task _loop;
     private readonly ConcurrentDictionary<string, int> _inFlight = new(), _maxInFlight = new();
     private readonly object _counting = new();
+    private readonly ConcurrentDictionary<RecordedRequest, byte[]> _bodies = new(ReferenceEqualityComparer.Instance);
 
     public FaultProxy(Uri server)
     {
@@ -74,9 +78,12 @@ public sealed class FaultProxy : IAsyncDisposable
     private async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
-        var body = request.HasEntityBody ? await new StreamReader(request.InputStream, Encoding.UTF8).ReadToEndAsync() : "";
+        using var bytes = new MemoryStream();
+        if (request.HasEntityBody) await request.InputStream.CopyToAsync(bytes);
+        var body = Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
         var headers = request.Headers.AllKeys.OfType<string>().ToDictionary(k => k, k => request.Headers[k] ?? "", StringComparer.OrdinalIgnoreCase);
-        var recorded = new RecordedRequest(request.HttpMethod, request.RawUrl ?? "/", body, headers);
+        var recorded = new RecordedRequest(request.HttpMethod, request.RawUrl ?? "/", body, headers) { Length = bytes.Length };
+        _bodies[recorded] = bytes.ToArray();
         Requests.Enqueue(recorded);
         Count(recorded, +1);
         try
@@ -109,8 +116,11 @@ public sealed class FaultProxy : IAsyncDisposable
         foreach (var name in context.Request.Headers.AllKeys.OfType<string>())
             if (name is not ("Host" or "Content-Length" or "Content-Type" or "Connection" or "Transfer-Encoding"))
                 upstream.Headers.TryAddWithoutValidation(name, context.Request.Headers.GetValues(name) ?? []);
-        if (recorded.Body.Length > 0)
-            upstream.Content = new StringContent(recorded.Body, Encoding.UTF8, context.Request.ContentType?.Split(';')[0] ?? "application/json");
+        if (_bodies.TryRemove(recorded, out var body) && body.Length > 0)
+        {
+            upstream.Content = new ByteArrayContent(body);
+            upstream.Content.Headers.TryAddWithoutValidation("Content-Type", context.Request.ContentType ?? "application/json");
+        }
 
         using var answer = await _upstream.SendAsync(upstream, HttpCompletionOption.ResponseHeadersRead);
         var response = context.Response;
