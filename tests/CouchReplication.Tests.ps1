@@ -241,3 +241,34 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 }
+
+Describe 'Credentials never show' {
+    It 'appears in no output stream, object, format view, JSON or error' {
+        $source = New-SeededDb 3
+        $target = New-TestDbName 'target'
+        $wrong = $url -replace ':secret@', ':Wr0ng-p@ssw0rd@' -replace 'Wr0ng-p@ssw0rd', [uri]::EscapeDataString('Wr0ng-p@ssw0rd')
+        $credential = [pscredential]::new('admin', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        $plainUrl = $url -replace '//[^@]+@', '//'
+
+        $everything = & {
+            Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Verbose -Debug
+            Start-CouchReplication "$wrong$source" "$url$(New-TestDbName 'target')" -CreateTarget -Verbose -Debug -RetriesPerRequest 0
+            Start-CouchReplication "$plainUrl$source" "$plainUrl$(New-TestDbName 'target')" -CreateTarget -SourceCredential $credential -TargetCredential $credential -Verbose
+            $task = Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous -Verbose
+            $task
+            Get-CouchActiveTask
+            Get-CouchActiveTask | Stop-CouchReplication -PassThru -Verbose
+            New-CouchReplicationDoc -Source "$url$source" -Target "$url$target" -SourceCredential $credential
+        } *>&1
+        $text = ($everything | Format-List * -Force | Out-String -Width 500) +
+            ($everything | ForEach-Object { "$_" } | Out-String) +
+            ($everything | Where-Object { $_ -isnot [System.Management.Automation.InformationalRecord] } | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue | Out-String) +
+            ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception.ToString() } | Out-String)
+
+        $everything.Count | Should -BeGreaterThan 10
+        $text | Should -Match '\*\*\*\*\*'
+        $text | Should -Not -Match 'secret'
+        $text | Should -Not -Match 'Wr0ng'
+    }
+}
+

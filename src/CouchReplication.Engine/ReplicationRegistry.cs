@@ -28,8 +28,12 @@ public sealed class ReplicationRegistry
     /// filter function's source is fetched for that), and starts it, unless the same task is
     /// running already: then that one is returned with <c>AlreadyRunning</c> set.
     /// </summary>
-    public async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(CouchReplicationDoc doc, CancellationToken ct = default) =>
-        await StartAsync(ReplicationSettings.From(doc), ct);
+    /// <param name="doc">The replication document.</param>
+    /// <param name="skipCertificateCheck">Accept any TLS certificate from source and target (for self-signed test servers); warns.</param>
+    /// <param name="ct">Cancels the start (not the replication).</param>
+    public async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false,
+        CancellationToken ct = default) =>
+        await StartAsync(ReplicationSettings.From(doc, skipCertificateCheck), ct);
 
     internal async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(ReplicationSettings settings, CancellationToken ct = default)
     {

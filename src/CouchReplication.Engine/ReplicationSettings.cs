@@ -39,9 +39,11 @@ internal sealed record ReplicationSettings
     /// <summary>
     /// Checks every field before anything is sent and names the field in the error.
     /// </summary>
-    public static ReplicationSettings From(CouchReplicationDoc doc)
+    public static ReplicationSettings From(CouchReplicationDoc doc, bool skipCertificateCheck = false)
     {
         var warnings = new List<string>();
+        if (skipCertificateCheck)
+            warnings.Add("TLS certificates of the source and target are not checked (-SkipCertificateCheck): anyone between here and there can read and change the data.");
         var sharedProxy = ProxySetting.Parse(doc.ProxyUrl, "proxy");
         var sourceProxy = ProxySetting.Parse(doc.SourceProxyUrl, "source_proxy");
         var targetProxy = ProxySetting.Parse(doc.TargetProxyUrl, "target_proxy");
@@ -76,6 +78,7 @@ internal sealed record ReplicationSettings
                 AtLeast(doc.RetriesPerRequest, 0, 5, "retries_per_request"))
             {
                 SocketOptions = SocketOptions.Parse(doc.SocketOptions, warnings),
+                SkipCertificateCheck = skipCertificateCheck,
             },
             Warnings = warnings,
         };

@@ -35,6 +35,10 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>Accept any TLS certificate from the source and target (self-signed test servers). Warns: the connection is not authenticated.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>Starts one replication per document.</summary>
     protected override void ProcessRecord()
     {
@@ -49,7 +53,7 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         {
             var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : BuildDoc();
             if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
-            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc).GetAwaiter().GetResult();
+            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck).GetAwaiter().GetResult();
             if (alreadyRunning) WriteWarning($"Replication {task.ReplicationId} is already running in this session; this is that task.");
         }
         catch (CouchReplicationException e)
@@ -60,6 +64,7 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
 
         if (NoWait || (task.Continuous && !Wait))
         {
+            WriteMessages(task);
             WriteObject(task);
             return;
         }

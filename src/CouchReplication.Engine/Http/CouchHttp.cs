@@ -42,6 +42,7 @@ internal sealed class CouchHttp : IDisposable
             Proxy = endpoint.Proxy?.ToWebProxy(),
         };
         if (!settings.SocketOptions.IsDefault) handler.ConnectCallback = settings.SocketOptions.ConnectAsync;
+        if (settings.SkipCertificateCheck) handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (endpoint.Credential is { } credential)
             _authorization = new AuthenticationHeaderValue("Basic",
@@ -144,10 +145,17 @@ internal sealed class CouchHttp : IDisposable
         }
         catch (JsonException e)
         {
+            // A page that says it is not JSON (HTML from a web server) will not become JSON on a retry;
+            // an empty or broken JSON answer is what a dropped connection behind a middlebox looks like.
+            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            var notJson = mediaType is not null && !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
             var url = response.RequestMessage?.RequestUri;
             throw new CouchReplicationException(CouchErrorKind.InvalidResponse,
-                $"The server's answer to {response.RequestMessage?.Method} is not JSON ({response.Content.Headers.ContentType}): is this a CouchDB server?",
-                (int)response.StatusCode, url: url is null ? null : CouchEndpoint.RedactText(url.GetLeftPart(UriPartial.Path)), innerException: e);
+                notJson
+                    ? $"The server answered {response.RequestMessage?.Method} with {mediaType}, not JSON: is this a CouchDB server?"
+                    : $"The server's answer to {response.RequestMessage?.Method} is broken JSON ({e.Message})",
+                (int)response.StatusCode, url: url is null ? null : CouchEndpoint.RedactText(url.GetLeftPart(UriPartial.Path)),
+                isTransient: !notJson, innerException: e);
         }
     }
 

@@ -9,4 +9,7 @@ internal sealed record HttpSettings(int HttpConnections, TimeSpan ConnectionTime
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     public SocketOptions SocketOptions { get; init; } = SocketOptions.Default;
+
+    /// <summary>Accept any TLS certificate: an explicit opt-in for test servers with self-signed certificates.</summary>
+    public bool SkipCertificateCheck { get; init; }
 }

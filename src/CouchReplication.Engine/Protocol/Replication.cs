@@ -142,10 +142,19 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         }
         catch (CouchReplicationException e) when (e.StatusCode == 404)
         {
-            throw new CouchReplicationException(CouchErrorKind.DbNotFound,
-                $"The source database {settings.Source.Redacted} does not exist.", 404, e.Error, e.Reason, settings.Source.Redacted, innerException: e);
+            throw NotFound(e, settings.Source, $"The source database {settings.Source.Redacted} does not exist.");
         }
     }
+
+    /// <summary>
+    /// A 404 from CouchDB carries its JSON error; one without it comes from something else (a web
+    /// server, a wrong path), and saying "database not found" would send the user the wrong way.
+    /// </summary>
+    private static CouchReplicationException NotFound(CouchReplicationException e, CouchEndpoint endpoint, string message) =>
+        e.Error is null
+            ? new CouchReplicationException(CouchErrorKind.InvalidResponse,
+                $"{endpoint.Redacted} answered 404 without a CouchDB error: is this a CouchDB server and database URL?", 404, url: endpoint.Redacted, innerException: e)
+            : new CouchReplicationException(CouchErrorKind.DbNotFound, message, 404, e.Error, e.Reason, endpoint.Redacted, innerException: e);
 
     private async Task EnsureTargetAsync(CouchHttp target, CancellationToken ct)
     {
@@ -154,11 +163,9 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
             using var info = await target.GetJsonAsync("", ct);
             return;
         }
-        catch (CouchReplicationException e) when (e.StatusCode == 404 && !settings.CreateTarget)
+        catch (CouchReplicationException e) when (e.StatusCode == 404 && (!settings.CreateTarget || e.Error is null))
         {
-            throw new CouchReplicationException(CouchErrorKind.DbNotFound,
-                $"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.",
-                404, e.Error, e.Reason, settings.Target.Redacted, innerException: e);
+            throw NotFound(e, settings.Target, $"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.");
         }
         catch (CouchReplicationException e) when (e.StatusCode == 404)
         {

@@ -111,6 +111,27 @@ public sealed class CouchTestClient : IDisposable
     public async Task SetConfigAsync(string section, string key, string value) =>
         (await SendAsync(HttpMethod.Put, $"_node/_local/_config/{section}/{key}", JsonSerializer.Serialize(value))).Dispose();
 
+    /// <summary>
+    /// Gives a new user read and write access to a database: on CouchDB a <c>_users</c> user made
+    /// a member of it, on pouchdb-server (no per-database security) a server admin.
+    /// </summary>
+    public async Task AddUserAsync(string user, string password, string db, bool couchDb)
+    {
+        if (!couchDb)
+        {
+            (await SendAsync(HttpMethod.Put, $"_config/admins/{Uri.EscapeDataString(user)}", JsonSerializer.Serialize(password))).Dispose();
+            return;
+        }
+        (await SendAsync(HttpMethod.Put, $"_users/{Uri.EscapeDataString("org.couchdb.user:" + user)}", PlainJson.Serialize(new Dictionary<string, object?>
+        {
+            ["name"] = user, ["password"] = password, ["roles"] = Array.Empty<string>(), ["type"] = "user",
+        }))).Dispose();
+        (await SendAsync(HttpMethod.Put, $"{db}/_security", PlainJson.Serialize(new Dictionary<string, object?>
+        {
+            ["members"] = new Dictionary<string, object?> { ["names"] = new[] { user } },
+        }))).Dispose();
+    }
+
     /// <summary>Every document id the database knows, deleted ones included.</summary>
     public async Task<IReadOnlyList<string>> AllIdsAsync(string db)
     {

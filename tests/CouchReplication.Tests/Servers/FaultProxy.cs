@@ -26,6 +26,18 @@ public abstract record Fault
 
     /// <summary>Hold the request this long before forwarding it.</summary>
     public sealed record Stall(TimeSpan Delay) : Fault;
+
+    /// <summary>Drop the connection without an answer.</summary>
+    public sealed record Reset : Fault;
+
+    /// <summary>Forward, but announce the whole body and send only its first half before dropping the connection.</summary>
+    public sealed record CutShort : Fault;
+
+    /// <summary>Forward the answer in small pieces with a pause between them.</summary>
+    public sealed record Trickle(int PieceSize, TimeSpan Pause) : Fault;
+
+    /// <summary>Answer with this status, content type and body (an HTML error page, malformed JSON, a redirect).</summary>
+    public sealed record Answer(int Code, string ContentType, string Body, string? Location = null) : Fault;
 }
 
 /// <summary>
@@ -88,16 +100,24 @@ public sealed class FaultProxy : IAsyncDisposable
         Count(recorded, +1);
         try
         {
-            switch (Faults?.Invoke(recorded))
+            var fault = Faults?.Invoke(recorded);
+            switch (fault)
             {
                 case Fault.Status status:
-                    await AnswerAsync(context.Response, status);
+                    await AnswerAsync(context.Response, status.Code,
+                        $$"""{"error":"injected","reason":"fault proxy answered {{status.Code}}"}""", "application/json", status.RetryAfterSeconds, null);
+                    return;
+                case Fault.Answer answer:
+                    await AnswerAsync(context.Response, answer.Code, answer.Body, answer.ContentType, null, answer.Location);
+                    return;
+                case Fault.Reset:
+                    context.Response.Abort();
                     return;
                 case Fault.Stall stall:
                     await Task.Delay(stall.Delay);
                     break;
             }
-            await ForwardAsync(context, recorded);
+            await ForwardAsync(context, recorded, fault);
         }
         catch (Exception e) when (e is HttpListenerException or IOException or HttpRequestException or ObjectDisposedException)
         {
@@ -110,7 +130,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task ForwardAsync(HttpListenerContext context, RecordedRequest recorded)
+    private async Task ForwardAsync(HttpListenerContext context, RecordedRequest recorded, Fault? fault)
     {
         using var upstream = new HttpRequestMessage(new HttpMethod(recorded.Method), new Uri(_server, recorded.PathAndQuery.TrimStart('/')));
         foreach (var name in context.Request.Headers.AllKeys.OfType<string>())
@@ -128,27 +148,37 @@ public sealed class FaultProxy : IAsyncDisposable
         foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
             if (name is not ("Transfer-Encoding" or "Content-Length" or "Connection" or "Keep-Alive"))
                 response.Headers[name] = string.Join(",", values);
-        response.SendChunked = true;
-        await using (var source = await answer.Content.ReadAsStreamAsync())
+        await using var source = await answer.Content.ReadAsStreamAsync();
+        if (fault is Fault.CutShort)
         {
-            // Copy as it comes, so a continuous feed's lines and heartbeats pass through at once.
-            var buffer = new byte[16 * 1024];
-            int read;
-            while ((read = await source.ReadAsync(buffer)) > 0)
-            {
-                await response.OutputStream.WriteAsync(buffer.AsMemory(0, read));
-                await response.OutputStream.FlushAsync();
-            }
+            var whole = new MemoryStream();
+            await source.CopyToAsync(whole);
+            response.ContentLength64 = whole.Length;
+            await response.OutputStream.WriteAsync(whole.GetBuffer().AsMemory(0, (int)whole.Length / 2));
+            await response.OutputStream.FlushAsync();
+            response.Abort();
+            return;
+        }
+        response.SendChunked = true;
+        // Copy as it comes, so a continuous feed's lines and heartbeats pass through at once.
+        var buffer = new byte[fault is Fault.Trickle trickle ? trickle.PieceSize : 16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(buffer)) > 0)
+        {
+            await response.OutputStream.WriteAsync(buffer.AsMemory(0, read));
+            await response.OutputStream.FlushAsync();
+            if (fault is Fault.Trickle slow) await Task.Delay(slow.Pause);
         }
         response.Close();
     }
 
-    private static async Task AnswerAsync(HttpListenerResponse response, Fault.Status status)
+    private static async Task AnswerAsync(HttpListenerResponse response, int code, string text, string contentType, int? retryAfterSeconds, string? location)
     {
-        response.StatusCode = status.Code;
-        response.ContentType = "application/json";
-        if (status.RetryAfterSeconds is { } seconds) response.Headers["Retry-After"] = seconds.ToString();
-        var body = Encoding.UTF8.GetBytes($$"""{"error":"injected","reason":"fault proxy answered {{status.Code}}"}""");
+        response.StatusCode = code;
+        response.ContentType = contentType;
+        if (retryAfterSeconds is { } seconds) response.Headers["Retry-After"] = seconds.ToString();
+        if (location is not null) response.RedirectLocation = location;
+        var body = Encoding.UTF8.GetBytes(text);
         response.ContentLength64 = body.Length;
         await response.OutputStream.WriteAsync(body);
         response.Close();
