@@ -9,6 +9,7 @@
     PowerShellVersion      = '7.4'
     CompatiblePSEditions   = @('Core')
     RequiredAssemblies     = @('CouchReplication.Engine.dll', 'Polly.Core.dll')
+    FormatsToProcess       = @('CouchReplication.format.ps1xml')
     CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication')
     FunctionsToExport      = @()
     AliasesToExport        = @()
