@@ -51,7 +51,29 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
         Assert.Equal(8, changes.Count); // 7 full pages and the one with the last page's remainder
         var diffs = proxy.Requests.Where(r => r.Kind == "_revs_diff").ToList();
         Assert.All(diffs, r => Assert.InRange(JsonDocument.Parse(r.Body).RootElement.EnumerateObject().Count(), 1, 7));
-        Assert.Equal(50, diffs.Sum(r => JsonDocument.Parse(r.Body).RootElement.EnumerateObject().Count()));
+        var reads = proxy.Requests.Where(r => r.Kind == "_bulk_get").ToList();
+        Assert.All(reads, r => Assert.InRange(JsonDocument.Parse(r.Body).RootElement.GetProperty("docs").GetArrayLength(), 1, 7));
+        Assert.Equal(50, reads.Sum(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("docs").GetArrayLength()));
+    }
+
+    [ServerFact]
+    public async Task Revs_diff_is_left_out_while_the_target_lacks_everything_and_asked_again_when_it_has_it()
+    {
+        var sourceDb = await SeedAsync(200);
+        await using var proxy = new FaultProxy(server.Url);
+        var doc = Through(proxy, sourceDb, d => d.WorkerBatchSize = 10);
+
+        var first = await ReplicateAsync(doc);
+        var askedFirst = proxy.Requests.Count(r => r.Kind == "_revs_diff");
+        Assert.Equal(200, first.DocsWritten);
+        Assert.InRange(askedFirst, 3, 10);
+
+        // The same target again, from the start: it has everything, so every batch is asked about and nothing is written.
+        doc.UseCheckpoints = false;
+        var again = await ReplicateAsync(doc);
+        Assert.Equal(0, again.DocsWritten);
+        Assert.Equal(20, proxy.Requests.Count(r => r.Kind == "_revs_diff") - askedFirst);
+        Assert.Equal(await Client.SnapshotAsync(sourceDb), await Client.SnapshotAsync(new Uri(doc.TargetUrl!).Segments[^1].TrimEnd('/')));
     }
 
     [ServerFact]

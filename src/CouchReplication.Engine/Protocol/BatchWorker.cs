@@ -8,8 +8,8 @@ namespace CouchReplication.Protocol;
 /// the source with their history, and writes them with <c>new_edits=false</c> — plain documents
 /// in one <c>_bulk_docs</c>, documents with attachments the target lacks one by one, streamed.
 /// </summary>
-internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, ReplicationStats stats,
-    Action<string> verbose, Action<CouchDocWriteFailure> refused)
+internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping,
+    ReplicationStats stats, Action<string> verbose, Action<CouchDocWriteFailure> refused)
 {
     public async Task ReplicateAsync(ChangesBatch batch, CancellationToken ct)
     {
@@ -18,7 +18,16 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
             revsById[change.Id] = revsById.TryGetValue(change.Id, out var known) ? known.Union(change.Revs).ToList() : change.Revs;
         stats.AddRevisionsChecked(revsById.Values.Sum(r => r.Count));
 
-        var missing = await RevsDiff.FindMissingAsync(target, revsById, ct);
+        IReadOnlyList<MissingRevs> missing;
+        if (skipping.ShouldSkip())
+        {
+            missing = revsById.Select(r => new MissingRevs(r.Key, r.Value, [])).ToList();
+        }
+        else
+        {
+            missing = await RevsDiff.FindMissingAsync(target, revsById, ct);
+            skipping.Observe(revsById.Values.Sum(r => r.Count), missing.Sum(m => m.Missing.Count));
+        }
         var missingCount = missing.Sum(m => m.Missing.Count);
         stats.AddMissingFound(missingCount);
         if (missingCount == 0) return;

@@ -84,7 +84,7 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         var reader = new ChangesReader(source, settings, stats, events.Verbose);
         var fetcher = new DocFetcher(source, settings.UseBulkGet, events.Verbose);
         var attachments = new AttachmentCopier(source, target, settings.Http.RetriesPerRequest, events.Verbose);
-        var worker = new BatchWorker(target, fetcher, attachments, stats, events.Verbose, Refused);
+        var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), stats, events.Verbose, Refused);
         var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
         for (var i = 0; i < settings.WorkerProcesses; i++)
             tasks.Add(Task.Run(() => Stage(async () =>
