@@ -7,13 +7,15 @@
     Demo:  builds, starts a throwaway pouchdb-server on loopback (tests/server), replicates sample
            data between two databases, shows progress and the result, replicates again (nothing to
            transfer) and stops the server. Needs Node.js; no other setup.
+    Help:  builds, then writes en-US/CouchReplication.dll-Help.xml (MAML) from the cmdlets'
+           parameters, their XML documentation and en-US/CouchReplication.Examples.psd1.
 .EXAMPLE
     ./build.ps1 Demo
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Help')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -28,10 +30,131 @@ function Invoke-ModuleBuild {
     if ($LASTEXITCODE) { throw "dotnet build failed with exit code $LASTEXITCODE" }
 }
 
+# MAML for Get-Help, from what the code says: synopsis, description and parameter text from the
+# XML documentation, syntax from the cmdlets themselves, examples from the examples file.
+function Write-MamlHelp {
+    $commands = Get-Command -Module CouchReplication -CommandType Cmdlet | Sort-Object Name
+    $docs = [xml](Get-Content (Join-Path $PSScriptRoot "src/CouchReplication/bin/$Configuration/net8.0/CouchReplication.xml") -Raw)
+    $examples = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'en-US/CouchReplication.Examples.psd1')
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters + 'UseTransaction'
+    function Doc([string] $member) {
+        $node = $docs.doc.members.member | Where-Object name -eq $member
+        if (-not $node) { throw "No XML documentation for $member" }
+        $node.summary
+    }
+    function Text($node) { ((($(if ($node -is [string]) { $node } else { $node.InnerText })) -replace '\s+', ' ').Trim()) }
+    $shouldProcess = @{
+        WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+        Confirm = 'Prompts you for confirmation before running the cmdlet.'
+    }
+
+    $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
+    $path = Join-Path $PSScriptRoot 'en-US/CouchReplication.dll-Help.xml'
+    $w = [System.Xml.XmlWriter]::Create($path, $settings)
+    $maml = 'http://schemas.microsoft.com/maml/2004/10'; $cmd = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
+    function Para([string] $text) { $w.WriteStartElement('maml', 'para', $maml); $w.WriteString($text); $w.WriteEndElement() }
+    function Described([string] $prefix, [string] $name, [string] $ns, [string] $text) {
+        $w.WriteStartElement($prefix, $name, $ns); Para $text; $w.WriteEndElement()
+    }
+    $w.WriteStartElement('helpItems', 'http://msh'); $w.WriteAttributeString('schema', 'maml')
+    foreach ($command in $commands) {
+        $type = $command.ImplementingType
+        $summary = Doc "T:$($type.FullName)"
+        $synopsis = Text ($summary.para | Where-Object type -eq 'synopsis')
+        $description = Text ($summary.para | Where-Object type -eq 'description')
+        $parameters = $command.Parameters.Values | Where-Object Name -notin $common
+        $w.WriteStartElement('command', 'command', $cmd)
+        $w.WriteAttributeString('xmlns', 'maml', $null, $maml); $w.WriteAttributeString('xmlns', 'dev', $null, $dev)
+        $w.WriteStartElement('command', 'details', $cmd)
+        $w.WriteElementString('command', 'name', $cmd, $command.Name)
+        $w.WriteElementString('command', 'verb', $cmd, $command.Verb)
+        $w.WriteElementString('command', 'noun', $cmd, $command.Noun)
+        Described 'maml' 'description' $maml $synopsis
+        $w.WriteEndElement()
+        Described 'maml' 'description' $maml $description
+
+        $w.WriteStartElement('command', 'syntax', $cmd)
+        foreach ($set in $command.ParameterSets) {
+            $w.WriteStartElement('command', 'syntaxItem', $cmd)
+            $w.WriteElementString('maml', 'name', $maml, $command.Name)
+            foreach ($p in $set.Parameters | Where-Object Name -notin $common) {
+                $w.WriteStartElement('command', 'parameter', $cmd)
+                $w.WriteAttributeString('required', "$($p.IsMandatory)".ToLower())
+                $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { "$($p.Position)" } else { 'named' }))
+                $w.WriteElementString('maml', 'name', $maml, $p.Name)
+                if ($p.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
+                    $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+                }
+                $w.WriteEndElement()
+            }
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+
+        $w.WriteStartElement('command', 'parameters', $cmd)
+        foreach ($p in $parameters | Sort-Object Name) {
+            $text = if ($shouldProcess.ContainsKey($p.Name)) { $shouldProcess[$p.Name] } else { Text (Doc "P:$($type.GetProperty($p.Name).DeclaringType.FullName).$($p.Name)") }
+            $positions = @($p.ParameterSets.Values.Position | Where-Object { $_ -ge 0 })
+            $attributes = $p.ParameterSets.Values
+            $pipeline = @(if ($attributes.ValueFromPipeline -contains $true) { 'True (ByValue)' }
+                          if ($attributes.ValueFromPipelineByPropertyName -contains $true) { 'True (ByPropertyName)' }) -join ', '
+            $w.WriteStartElement('command', 'parameter', $cmd)
+            $w.WriteAttributeString('required', "$($attributes.IsMandatory -contains $true)".ToLower())
+            $w.WriteAttributeString('position', $(if ($positions) { "$($positions[0])" } else { 'named' }))
+            $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { $pipeline } else { 'False' }))
+            $w.WriteAttributeString('globbing', "$([bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLower())
+            $w.WriteAttributeString('aliases', $(if ($p.Aliases.Count) { $p.Aliases -join ', ' } else { 'none' }))
+            $w.WriteElementString('maml', 'name', $maml, $p.Name)
+            Described 'maml' 'description' $maml $text
+            $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+            $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, $p.ParameterType.FullName); $w.WriteEndElement()
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+
+        $w.WriteStartElement('command', 'returnValues', $cmd)
+        foreach ($output in $command.OutputType) {
+            $w.WriteStartElement('command', 'returnValue', $cmd)
+            $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, $output.Name); $w.WriteEndElement()
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+
+        $w.WriteStartElement('command', 'examples', $cmd)
+        $number = 0
+        foreach ($example in $examples[$command.Name]) {
+            $number++
+            $w.WriteStartElement('command', 'example', $cmd)
+            $w.WriteElementString('maml', 'title', $maml, "-------------------------- Example $number --------------------------")
+            $w.WriteElementString('dev', 'code', $dev, $example.Code)
+            Described 'dev' 'remarks' $dev $example.Remarks
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+
+        $w.WriteStartElement('command', 'relatedLinks', $cmd)
+        foreach ($related in @('about_CouchReplication') + ($commands.Name | Where-Object { $_ -ne $command.Name })) {
+            $w.WriteStartElement('maml', 'navigationLink', $maml); $w.WriteElementString('maml', 'linkText', $maml, $related); $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.Close()
+    "Help: $path"
+}
+
 switch ($Task) {
     'Build' {
         Invoke-ModuleBuild
         "Module: $module"
+    }
+    'Help' {
+        Invoke-ModuleBuild
+        Import-Module $module -Force
+        Write-MamlHelp
+        # The help file goes into the module folder with the next build.
+        Invoke-ModuleBuild
     }
     'Test' {
         bash (Join-Path $PSScriptRoot 'tests/run.sh')

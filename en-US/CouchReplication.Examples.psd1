@@ -1,0 +1,64 @@
+# Examples for the cmdlets' help. build.ps1 Help merges them with the cmdlets' XML documentation
+# into en-US/CouchReplication.dll-Help.xml.
+@{
+    'New-CouchReplicationDoc' = @(
+        @{
+            Code    = 'New-CouchReplicationDoc -Source https://db1.example.com/orders -Target https://db2.example.com/orders -CreateTarget'
+            Remarks = 'Builds a replication document. Nothing is sent anywhere; the document is checked as Start-CouchReplication would check it.'
+        }
+        @{
+            Code    = "`$doc = New-CouchReplicationDoc -Source `$src -Target `$dst -Selector @{ type = 'order' } -WorkerBatchSize 200`n`$doc.ToJson() | Set-Content rep.json"
+            Remarks = 'Saves a filtered replication as CouchDB JSON (passwords are left out; ToJson($true) includes them).'
+        }
+        @{
+            Code    = "New-CouchReplicationDoc -Source `$src -Target `$dst -Continuous | Start-CouchReplication"
+            Remarks = 'Starts the replication the document describes, in the background of the session.'
+        }
+    )
+    'Start-CouchReplication' = @(
+        @{
+            Code    = 'Start-CouchReplication https://admin:pw@db1.example.com/orders https://admin:pw@db2.example.com/orders -CreateTarget'
+            Remarks = 'Copies a database, creating the target, and returns a CouchReplicationResult. Run it again: only what changed travels.'
+        }
+        @{
+            Code    = "`$task = Start-CouchReplication `$src `$dst -Continuous -CheckpointInterval 5000`nGet-CouchActiveTask -ReplicationId `$task.ReplicationId"
+            Remarks = 'Keeps the target in sync in the background of the session.'
+        }
+        @{
+            Code    = 'Get-Content rep.json | ConvertFrom-Json | Start-CouchReplication -SourceCredential $cred -TargetCredential $cred -Verbose'
+            Remarks = 'Runs a replication document saved as JSON, with credentials, narrating the protocol steps. URLs always show the password as *****.'
+        }
+        @{
+            Code    = 'Start-CouchReplication $src $dst -DocIds order-1, order-2 -UseCheckpoints:$false'
+            Remarks = 'Copies two documents without writing checkpoints: the source needs only read access.'
+        }
+    )
+    'Get-CouchActiveTask' = @(
+        @{
+            Code    = 'Get-CouchActiveTask'
+            Remarks = "Lists this session's running replications with their counters."
+        }
+        @{
+            Code    = 'Get-CouchActiveTask -All | Where-Object State -eq Failed | Select-Object ReplicationId, Error'
+            Remarks = 'Shows the replications that failed, and why.'
+        }
+        @{
+            Code    = 'Get-CouchActiveTask -ReplicationId 0a81b6*'
+            Remarks = 'Gets replications by id, with wildcards; a bare replication id matches its +continuous task.'
+        }
+    )
+    'Stop-CouchReplication' = @(
+        @{
+            Code    = 'Get-CouchActiveTask | Stop-CouchReplication -PassThru'
+            Remarks = 'Stops every running replication of the session; each writes a final checkpoint.'
+        }
+        @{
+            Code    = 'Stop-CouchReplication -ReplicationId 0a81b6* -WhatIf'
+            Remarks = 'Shows which replications would be stopped.'
+        }
+        @{
+            Code    = '$doc | Stop-CouchReplication'
+            Remarks = 'Stops the replication that the same document started, as CouchDB cancels a replication given its document.'
+        }
+    )
+}
