@@ -9,13 +9,15 @@
            transfer) and stops the server. Needs Node.js; no other setup.
     Help:  builds, then writes en-US/CouchReplication.dll-Help.xml (MAML) from the cmdlets'
            parameters, their XML documentation and en-US/CouchReplication.Examples.psd1.
+    Package: builds Release and writes out/package/CouchReplication (the module folder, ready for
+           Publish-PSResource -Path) and out/package/CouchReplication.<version>.nupkg.
 .EXAMPLE
     ./build.ps1 Demo
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Help')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Help', 'Package')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -144,6 +146,62 @@ function Write-MamlHelp {
     "Help: $path"
 }
 
+# A .nupkg as PowerShell galleries take it: the module's files at the root and a nuspec made from
+# the manifest, with the tags PSResourceGet adds (PSModule, PSCmdlet_<name>, ...).
+function New-ModulePackage {
+    $manifest = Test-ModuleManifest $module -ErrorAction Stop
+    $data = Import-PowerShellDataFile $module
+    $package = Join-Path $PSScriptRoot 'out/package'
+    $folder = Join-Path $package 'CouchReplication'
+    Remove-Item $package -Recurse -Force -ErrorAction SilentlyContinue
+    New-Item -ItemType Directory $folder -Force | Out-Null
+    Copy-Item (Join-Path (Split-Path $module) '*') $folder -Recurse
+
+    $cmdlets = $data.CmdletsToExport
+    $tags = @('PSModule', 'PSIncludes_Cmdlet') + ($cmdlets | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" }) + $data.PrivateData.PSData.Tags
+    $escape = [System.Security.SecurityElement]
+    $nuspec = @"
+<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
+  <metadata>
+    <id>CouchReplication</id>
+    <version>$($manifest.Version)</version>
+    <authors>$($escape::Escape($manifest.Author))</authors>
+    <owners>$($escape::Escape($manifest.CompanyName))</owners>
+    <requireLicenseAcceptance>false</requireLicenseAcceptance>
+    <licenseUrl>$($data.PrivateData.PSData.LicenseUri)</licenseUrl>
+    <description>$($escape::Escape($manifest.Description))</description>
+    <releaseNotes>$($escape::Escape($data.PrivateData.PSData.ReleaseNotes))</releaseNotes>
+    <copyright>$($escape::Escape($manifest.Copyright))</copyright>
+    <tags>$($tags -join ' ')</tags>
+  </metadata>
+</package>
+"@
+    $nupkg = Join-Path $package "CouchReplication.$($manifest.Version).nupkg"
+    Add-Type -AssemblyName System.IO.Compression
+    $zip = [System.IO.Compression.ZipFile]::Open($nupkg, 'Create')
+    try {
+        function Add-Entry([string] $name, [byte[]] $bytes) {
+            $stream = $zip.CreateEntry($name).Open(); $stream.Write($bytes, 0, $bytes.Length); $stream.Dispose()
+        }
+        $utf8 = [System.Text.UTF8Encoding]::new($false)
+        Add-Entry 'CouchReplication.nuspec' $utf8.GetBytes($nuspec)
+        $types = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+            '<Default Extension="nuspec" ContentType="application/octet" /><Default Extension="psd1" ContentType="application/octet" />' +
+            '<Default Extension="ps1xml" ContentType="application/octet" /><Default Extension="dll" ContentType="application/octet" />' +
+            '<Default Extension="xml" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" /></Types>'
+        Add-Entry '[Content_Types].xml' $utf8.GetBytes($types)
+        foreach ($file in Get-ChildItem $folder -Recurse -File) {
+            Add-Entry ([System.IO.Path]::GetRelativePath($folder, $file.FullName).Replace('\', '/')) ([System.IO.File]::ReadAllBytes($file.FullName))
+        }
+    }
+    finally {
+        $zip.Dispose()
+    }
+    "Module folder: $folder"
+    "Package: $nupkg"
+}
+
 switch ($Task) {
     'Build' {
         Invoke-ModuleBuild
@@ -155,6 +213,11 @@ switch ($Task) {
         Write-MamlHelp
         # The help file goes into the module folder with the next build.
         Invoke-ModuleBuild
+    }
+    'Package' {
+        if ($Configuration -ne 'Release') { throw 'Packages are built from Release.' }
+        Invoke-ModuleBuild
+        New-ModulePackage
     }
     'Test' {
         bash (Join-Path $PSScriptRoot 'tests/run.sh')
@@ -183,6 +246,15 @@ switch ($Task) {
 
             Write-Host 'Replicating again: the checkpoint says everything is there already.'
             Start-CouchReplication "$($server.Url)$source" "$($server.Url)$target" | Format-List Ok, NoChanges, DocsWritten, SourceLastSeq | Out-Host
+
+            Write-Host 'A continuous replication keeps the target in sync; a new document arrives within moments.'
+            $following = Start-CouchReplication "$($server.Url)$source" "$($server.Url)$target" -Continuous
+            Invoke-TestCouch -Url $server.Url -Path "$source/order-new" -Method PUT -Body @{ total = 42; status = 'open' } | Out-Null
+            $deadline = (Get-Date).AddSeconds(30)
+            while ($following.ToActiveTask().DocsWritten -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-CouchActiveTask | Out-Host
+            Write-Host 'Stopping it (a final checkpoint is written):'
+            Get-CouchActiveTask | Stop-CouchReplication -PassThru | Format-Table ReplicationId, State, DocsWritten, CheckpointedSourceSeq | Out-Host
         }
         finally {
             Stop-TestCouchServer $server

@@ -92,6 +92,27 @@ Describe 'Start-CouchReplication' {
         $warnings | Should -Match "Unknown replication document field 'owner'"
     }
 
+    It 'gives results that survive ConvertTo-Json and Export-Csv with every field' {
+        $source = New-SeededDb 4
+        $result = Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget
+        $json = $result | ConvertTo-Json -Depth 5 | ConvertFrom-Json
+        $json.DocsWritten | Should -Be 4
+        $json.History[0].DocsWritten | Should -Be 4
+        $json.ReplicationId | Should -Be $result.ReplicationId
+        $csv = Join-Path ([IO.Path]::GetTempPath()) "result-$([guid]::NewGuid()).csv"
+        try {
+            $result | Export-Csv $csv
+            $row = Import-Csv $csv
+            foreach ($name in 'Ok', 'ReplicationId', 'SessionId', 'SourceLastSeq', 'NoChanges', 'DocsRead', 'DocsWritten', 'DocWriteFailures', 'Source', 'Target') {
+                $row.PSObject.Properties.Name | Should -Contain $name
+                "$($row.$name)" | Should -Be "$($result.$name)"
+            }
+        }
+        finally {
+            Remove-Item $csv -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'takes credentials as PSCredential' {
         $source = New-SeededDb 2
         $plainUrl = $url -replace '//[^@]+@', '//'
