@@ -25,7 +25,7 @@ internal sealed class CouchHttp : IDisposable
     public CouchHttp(CouchEndpoint endpoint, HttpSettings settings, Action<string> log)
     {
         Endpoint = endpoint;
-        _timeout = settings.ConnectionTimeout;
+        _timeout = settings.AnswerTimeout ?? settings.ConnectionTimeout;
         _log = log;
         var handler = new SocketsHttpHandler
         {
@@ -58,6 +58,9 @@ internal sealed class CouchHttp : IDisposable
 
     public Task<JsonDocument> PutJsonAsync(string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
         SendAsync(HttpMethod.Put, relative, body, ReadJsonAsync, ct);
+
+    public Task<JsonDocument> DeleteJsonAsync(string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, relative, null, ReadJsonAsync, ct);
 
     /// <summary>
     /// Opens a long-lived answer, such as a continuous changes feed: the request is retried until

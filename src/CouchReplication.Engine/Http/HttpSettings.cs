@@ -7,4 +7,10 @@ internal sealed record HttpSettings(int HttpConnections, TimeSpan ConnectionTime
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a whole answer may take, when that is not <see cref="HttpSettings.ConnectionTimeout"/>:
+    /// a server answers a one-shot <c>_replicate</c> only when the replication is done.
+    /// </summary>
+    public TimeSpan? AnswerTimeout { get; init; }
 }
