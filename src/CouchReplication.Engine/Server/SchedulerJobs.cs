@@ -14,12 +14,11 @@ internal static class SchedulerJobs
 {
     private static readonly HashSet<string> JobFields = ["id", "database", "doc_id", "source", "target", "user", "info", "start_time"];
 
-    private static readonly HashSet<string> DocFields = ["id", "database", "doc_id", "source", "target", "state", "info", "start_time", "last_updated"];
+    private static readonly HashSet<string> DocFields = [.. JobFields, "state", "last_updated"];
 
     /// <summary>A job; its state is in its event history, newest first: started, crashed (with the reason), added or stopped.</summary>
     public static CouchActiveTask ReadJob(JsonElement job)
     {
-        var id = job.StringOf("id");
         var last = job.ArrayOf("history").FirstOrDefault();
         var (state, error) = last.StringOf("type") switch
         {
@@ -28,21 +27,7 @@ internal static class SchedulerJobs
             // Added and not started yet, or stopped by the scheduler to give others a turn.
             _ => (CouchReplicationState.Pending, (string?)null),
         };
-        return Counters(job) with
-        {
-            ReplicationId = id,
-            State = state,
-            Error = ActiveTaskJson.Masked(error),
-            Source = ActiveTaskJson.Masked(job.StringOf("source")),
-            Target = ActiveTaskJson.Masked(job.StringOf("target")),
-            Continuous = ActiveTaskJson.IsContinuous(id),
-            StartedOn = job.TimeOf("start_time"),
-            UpdatedOn = last.TimeOf("timestamp"),
-            User = job.StringOf("user"),
-            DocId = job.StringOf("doc_id"),
-            Database = job.StringOf("database"),
-            AdditionalFields = ActiveTaskJson.Extras(job, JobFields),
-        };
+        return Read(job, state, error, last.TimeOf("timestamp"), JobFields);
     }
 
     /// <summary>
@@ -51,22 +36,8 @@ internal static class SchedulerJobs
     /// </summary>
     public static CouchActiveTask ReadDoc(JsonElement doc)
     {
-        var id = doc.StringOf("id");
         var state = Enum.TryParse<CouchReplicationState>(doc.StringOf("state"), ignoreCase: true, out var s) ? s : CouchReplicationState.Initializing;
-        return Counters(doc) with
-        {
-            ReplicationId = id,
-            State = state,
-            Error = ActiveTaskJson.Masked(doc.Field("info")?.StringOf("error")),
-            Source = ActiveTaskJson.Masked(doc.StringOf("source")),
-            Target = ActiveTaskJson.Masked(doc.StringOf("target")),
-            Continuous = ActiveTaskJson.IsContinuous(id),
-            StartedOn = doc.TimeOf("start_time"),
-            UpdatedOn = doc.TimeOf("last_updated"),
-            DocId = doc.StringOf("doc_id"),
-            Database = doc.StringOf("database"),
-            AdditionalFields = ActiveTaskJson.Extras(doc, DocFields),
-        };
+        return Read(doc, state, doc.Field("info")?.StringOf("error"), doc.TimeOf("last_updated"), DocFields);
     }
 
     /// <summary>
@@ -121,8 +92,26 @@ internal static class SchedulerJobs
         return tasks;
     }
 
-    /// <summary>A job's or document's counters: its <c>info</c> holds them (or, in trouble, just an <c>error</c>).</summary>
-    private static CouchActiveTask Counters(JsonElement e) => ActiveTaskJson.Counters(e.Field("info") ?? default);
+    /// <summary>A job or document; its counters are in its <c>info</c> (or, in trouble, just an <c>error</c>).</summary>
+    private static CouchActiveTask Read(JsonElement e, CouchReplicationState state, string? error, DateTimeOffset? updatedOn, IReadOnlySet<string> mapped)
+    {
+        var id = e.StringOf("id");
+        return ActiveTaskJson.Counters(e.Field("info") ?? default) with
+        {
+            ReplicationId = id,
+            State = state,
+            Error = ActiveTaskJson.Masked(error),
+            Source = ActiveTaskJson.Masked(e.StringOf("source")),
+            Target = ActiveTaskJson.Masked(e.StringOf("target")),
+            Continuous = ActiveTaskJson.IsContinuous(id),
+            StartedOn = e.TimeOf("start_time"),
+            UpdatedOn = updatedOn,
+            User = e.StringOf("user"),
+            DocId = e.StringOf("doc_id"),
+            Database = e.StringOf("database"),
+            AdditionalFields = ActiveTaskJson.Extras(e, mapped),
+        };
+    }
 
     private static (string?, string?) Key(CouchActiveTask task) => (task.Database, task.DocId);
 
