@@ -37,29 +37,11 @@ function Start-TestCouchDb {
     @(Get-Content (Join-Path $home_ 'etc/vm.args') | Where-Object { $_ -notmatch '^-(name|setcookie)' }) +
         "-name pestertest$port@127.0.0.1", "-setcookie $([guid]::NewGuid().ToString('N'))", '-start_epmd false', "-erl_epmd_port $distribution" |
         Set-Content (Join-Path $work 'vm.args')
-    @"
-[couchdb]
-uuid = $([guid]::NewGuid().ToString('N'))
-database_dir = $data
-view_index_dir = $data
-single_node = true
-[chttpd]
-bind_address = 127.0.0.1
-port = $port
-[admins]
-$($script:AdminUser) = $($script:AdminPassword)
-[replicator]
-startup_jitter = 0
-[cluster]
-n = 1
-q = 2
-[log]
-writer = file
-file = $(Join-Path $work 'couch.log')
-level = warning
-[dreyfus]
-name = clouseau@clouseau.invalid
-"@ | Set-Content (Join-Path $work 'local.ini')
+    $fields = @{ UUID = [guid]::NewGuid().ToString('N'); DATA = $data.FullName; PORT = $port; ADMIN_USER = $script:AdminUser
+        ADMIN_PASSWORD = $script:AdminPassword; LOG = (Join-Path $work 'couch.log') }
+    $ini = Get-Content -Raw (Join-Path $PSScriptRoot 'couchdb-test-node.ini')
+    foreach ($field in $fields.GetEnumerator()) { $ini = $ini.Replace("{$($field.Key)}", [string]$field.Value) }
+    Set-Content -Path (Join-Path $work 'local.ini') -Value $ini
     $process = Start-Process -FilePath (Join-Path $home_ 'bin/couchdb') -PassThru -WorkingDirectory $work `
         -RedirectStandardOutput (Join-Path $work 'stdout.log') -RedirectStandardError (Join-Path $work 'stderr.log') `
         -Environment @{ COUCHDB_ARGS_FILE = (Join-Path $work 'vm.args'); COUCHDB_INI_FILES = "$(Join-Path $home_ 'etc/default.ini') $(Join-Path $work 'local.ini')" }
