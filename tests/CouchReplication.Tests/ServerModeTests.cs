@@ -43,6 +43,14 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
     private async Task<bool> ExistsAsync(string path) => await Client.StatusAsync(path) == HttpStatusCode.OK;
 
+    /// <summary>Waits until the server lists a task that matches, and returns it.</summary>
+    private static async Task<CouchActiveTask> ListedAsync(ServerReplicator replicator, bool includeInactive, Func<CouchActiveTask, bool> match, string what)
+    {
+        CouchActiveTask? listed = null;
+        await Eventually.HappensAsync(async () => (listed = (await replicator.ActiveTasksAsync(includeInactive)).FirstOrDefault(match)) is not null, what);
+        return listed!;
+    }
+
     [ServerFact]
     public async Task A_one_shot_replication_runs_on_the_server_and_every_revision_tree_arrives()
     {
@@ -191,8 +199,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
         Assert.Matches("^[0-9a-f]{32}$", started.DocId);
         Assert.False(started.Continuous);
-        await Eventually.HappensAsync(async () => (await replicator.ActiveTasksAsync(includeInactive: true))
-            .Any(t => t.DocId == started.DocId && t.State == CouchReplicationState.Completed), "the replication completed");
+        await ListedAsync(replicator, includeInactive: true, t => t.DocId == started.DocId && t.State == CouchReplicationState.Completed, "the replication completed");
         Assert.DoesNotContain(await replicator.ActiveTasksAsync(includeInactive: false), t => t.DocId == started.DocId);
         Assert.Equal(4, (await Client.AllIdsAsync(targetDb)).Count);
     }
@@ -225,10 +232,8 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
         Assert.Matches("^[0-9a-f]{32}\\+continuous\\+create_target$", started.ReplicationId);
         Assert.Contains(started.State, new[] { CouchReplicationState.Running, CouchReplicationState.Pending });
-        CouchActiveTask? listed = null;
-        await Eventually.HappensAsync(async () => (listed = (await replicator.ActiveTasksAsync(includeInactive: false))
-            .FirstOrDefault(t => t.ReplicationId == started.ReplicationId && t.DocsWritten == 3)) is not null, "three documents written");
-        Assert.Equal(CouchReplicationState.Running, listed!.State);
+        var listed = await ListedAsync(replicator, includeInactive: false, t => t.ReplicationId == started.ReplicationId && t.DocsWritten == 3, "three documents written");
+        Assert.Equal(CouchReplicationState.Running, listed.State);
         Assert.Equal(CouchServer.AdminUser, listed.User);
         Assert.True(listed.Continuous);
         Assert.Null(listed.DocId);
@@ -266,8 +271,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
         var started = await replicator.PersistAsync(doc);
 
-        await Eventually.HappensAsync(async () => (await replicator.ActiveTasksAsync(includeInactive: false))
-            .Any(t => t.DocId == started.DocId && t.User == "ctx-user"), "the replication running as ctx-user");
+        await ListedAsync(replicator, includeInactive: false, t => t.DocId == started.DocId && t.User == "ctx-user", "the replication running as ctx-user");
         using var stored = await Client.GetJsonAsync($"_replicator/{started.DocId}");
         Assert.Equal("ctx-user", stored.RootElement.GetProperty("user_ctx").GetProperty("name").GetString());
         await replicator.StopAsync(started);
@@ -281,10 +285,8 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
         var started = await replicator.PersistAsync(doc);
 
-        CouchActiveTask? listed = null;
-        await Eventually.HappensAsync(async () => (listed = (await replicator.ActiveTasksAsync(includeInactive: false))
-            .FirstOrDefault(t => t.DocId == started.DocId && t.State == CouchReplicationState.Crashing)) is not null, "the replication crashing");
-        Assert.Contains("db_not_found", listed!.Error);
+        var listed = await ListedAsync(replicator, includeInactive: false, t => t.DocId == started.DocId && t.State == CouchReplicationState.Crashing, "the replication crashing");
+        Assert.Contains("db_not_found", listed.Error);
         await replicator.StopAsync(listed);
     }
 
@@ -297,10 +299,8 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
 
         var started = await replicator.PersistAsync(doc);
 
-        CouchActiveTask? listed = null;
-        await Eventually.HappensAsync(async () => (listed = (await replicator.ActiveTasksAsync(includeInactive: true))
-            .FirstOrDefault(t => t.DocId == started.DocId && t.State == CouchReplicationState.Error)) is not null, "the document in error");
-        Assert.Contains("_design/missing", listed!.Error);
+        var listed = await ListedAsync(replicator, includeInactive: true, t => t.DocId == started.DocId && t.State == CouchReplicationState.Error, "the document in error");
+        Assert.Contains("_design/missing", listed.Error);
         Assert.DoesNotContain(await replicator.ActiveTasksAsync(includeInactive: false), t => t.DocId == started.DocId);
     }
 
@@ -368,11 +368,9 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
         var build = Client.GetJsonAsync($"{db}/_design/slow/_view/by_n?limit=1");
         using var replicator = Connect();
 
-        CouchActiveTask? indexer = null;
-        await Eventually.HappensAsync(async () => (indexer = (await replicator.ActiveTasksAsync(includeInactive: false))
-            .FirstOrDefault(t => t.Type == "indexer" && t.Database == db)) is not null, "the indexer in _active_tasks");
+        var indexer = await ListedAsync(replicator, includeInactive: false, t => t.Type == "indexer" && t.Database == db, "the indexer in _active_tasks");
 
-        Assert.Equal("_design/slow", indexer!.AdditionalFields["design_document"]);
+        Assert.Equal("_design/slow", indexer.AdditionalFields["design_document"]);
         Assert.True(indexer.AdditionalFields.ContainsKey("changes_done"));
         Assert.InRange(indexer.Progress ?? -1, 0, 100);
         Assert.Null(indexer.ReplicationId);
@@ -394,9 +392,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
         using var cancel = new CancellationTokenSource();
 
         var run = replicator.ReplicateAsync(doc, cancel.Token);
-        string? jobId = null;
-        await Eventually.HappensAsync(async () => (jobId = (await watcher.ActiveTasksAsync(includeInactive: false))
-            .FirstOrDefault(t => t.Target?.Contains(targetDb) == true)?.ReplicationId) is not null, "the one-shot job on the server");
+        var jobId = (await ListedAsync(watcher, includeInactive: false, t => t.Target?.Contains(targetDb) == true, "the one-shot job on the server")).ReplicationId;
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
