@@ -205,6 +205,29 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         Get-CouchActiveTask -Server $url -All -ReplicationId $task.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'cancels a one-shot replication on the server when the wait for it is stopped (Ctrl+C)' {
+        $total = 5000
+        $source = New-TestSeededDb -Url $url -Count $total
+        $target = New-TestDbName 'target'
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($Module, $Server, $Source, $Target)
+            Import-Module $Module
+            Start-CouchReplication $Source $Target -CreateTarget -WorkerBatchSize 5 -WorkerProcesses 1 -Server $Server
+        }).AddArgument((Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1')).AddArgument($url).AddArgument("$url$source").AddArgument("$url$target")
+        $handle = $ps.BeginInvoke()
+        try {
+            Wait-Until { ($script:job = Get-CouchActiveTask -Server $url -Type replication | Where-Object Target -Like "*$target*") } 'the one-shot job on the server'
+            $handle.IsCompleted | Should -BeFalse
+            $ps.Stop()
+            Get-CouchActiveTask -Server $url -All -ReplicationId $script:job.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -BeLessThan $total
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'shows a failing persistent replication as Crashing with the reason' {
         $id = New-TestDbName 'failing'
         Start-CouchReplication "$url$(New-TestDbName 'absent')" "$url$(New-TestDbName 'target')" -Server $url -Persistent -Id $id | Out-Null

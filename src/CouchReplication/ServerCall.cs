@@ -38,24 +38,34 @@ internal sealed class ServerCall : IDisposable
     public T Run<T>(Func<ServerReplicator, CancellationToken, Task<T>> call, ProgressRecord? progress = null)
     {
         var task = call(Replicator, _stop.Token);
+        var done = ((IAsyncResult)task).AsyncWaitHandle;
         var waited = Stopwatch.StartNew();
-        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(Poll))
+        try
         {
-            // Once stopped, the pipeline takes no more output; the call is cancelling itself.
-            if (_stop.IsCancellationRequested) continue;
-            Messages.Write(_cmdlet, Replicator.TryTakeMessage);
-            if (progress is null) continue;
-            progress.StatusDescription = $"Waiting for {Server} ({waited.Elapsed.TotalSeconds:0} s)";
-            _cmdlet.WriteProgress(progress);
-        }
-        if (!_stop.IsCancellationRequested)
-        {
-            Messages.Write(_cmdlet, Replicator.TryTakeMessage);
-            if (progress is not null)
+            while (!done.WaitOne(Poll))
             {
-                progress.RecordType = ProgressRecordType.Completed;
+                // Once stopped, the pipeline takes no more output; the call is cancelling itself.
+                if (_stop.IsCancellationRequested) continue;
+                Messages.Write(_cmdlet, Replicator.TryTakeMessage);
+                if (progress is null) continue;
+                progress.StatusDescription = $"Waiting for {Server} ({waited.Elapsed.TotalSeconds:0} s)";
                 _cmdlet.WriteProgress(progress);
             }
+            if (!_stop.IsCancellationRequested)
+            {
+                Messages.Write(_cmdlet, Replicator.TryTakeMessage);
+                if (progress is not null)
+                {
+                    progress.RecordType = ProgressRecordType.Completed;
+                    _cmdlet.WriteProgress(progress);
+                }
+            }
+        }
+        catch (PipelineStoppedException)
+        {
+            // Stopped while writing: the call finishes cancelling (on the server too) before its connections are closed.
+            done.WaitOne();
+            throw;
         }
         return task.GetAwaiter().GetResult();
     }
