@@ -6,13 +6,7 @@ BeforeAll {
     $script:server = Start-TestCouchServer
     $script:url = $server.Url
 
-    function New-SeededDb([int] $Count = 10) {
-        $db = New-TestDbName 'source'
-        Invoke-TestCouch -Url $url -Path $db -Method PUT | Out-Null
-        $docs = @(0..($Count - 1) | ForEach-Object { @{ _id = "doc-$_"; n = $_ } })
-        Invoke-TestCouch -Url $url -Path "$db/_bulk_docs" -Method POST -Body @{ docs = $docs } | Out-Null
-        $db
-    }
+    function New-SeededDb([int] $Count = 10) { New-TestSeededDb -Url $url -Count $Count }
 }
 
 AfterAll {

@@ -1,5 +1,6 @@
-# Starts and stops a throwaway pouchdb-server (tests/server) for the Pester suites, or uses the
-# server COUCH_TEST_URL names. Every request sends Accept: application/json and has a timeout.
+# Starts and stops a throwaway pouchdb-server (tests/server) or Apache CouchDB for the Pester
+# suites, or uses the server COUCH_TEST_URL names. Every request sends Accept: application/json
+# and has a timeout.
 
 $script:AdminUser = 'admin'
 $script:AdminPassword = 'secret'
@@ -19,12 +20,43 @@ function Start-TestCouchServer {
         -RedirectStandardOutput (Join-Path $work 'stdout.log') -RedirectStandardError (Join-Path $work 'stderr.log') `
         -ArgumentList $server, '-m', '-p', $port, '-o', '127.0.0.1', '-c', (Join-Path $work 'config.json'), '-n'
     $url = "http://$($script:AdminUser):$($script:AdminPassword)@127.0.0.1:$port/"
+    Wait-TestCouchServer -Url $url -Path '' -Process $process -Name 'pouchdb-server'
+    [pscustomobject]@{ Url = $url; Process = $process; WorkDir = $work }
+}
+
+# A throwaway Apache CouchDB from /opt/couchdb, as the xunit fixture starts it: its own node name,
+# cookie, free port and data directory, configured through COUCHDB_ARGS_FILE and COUCHDB_INI_FILES.
+function Start-TestCouchDb {
+    $home_ = '/opt/couchdb'
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("couchrepl-pester-couchdb-" + [guid]::NewGuid().ToString('N'))
+    $data = New-Item -ItemType Directory -Path (Join-Path $work 'data') -Force
+    $port, $distribution = 1..2 | ForEach-Object {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $listener.LocalEndpoint.Port; $listener.Stop()
+    }
+    @(Get-Content (Join-Path $home_ 'etc/vm.args') | Where-Object { $_ -notmatch '^-(name|setcookie)' }) +
+        "-name pestertest$port@127.0.0.1", "-setcookie $([guid]::NewGuid().ToString('N'))", '-start_epmd false', "-erl_epmd_port $distribution" |
+        Set-Content (Join-Path $work 'vm.args')
+    $fields = @{ UUID = [guid]::NewGuid().ToString('N'); DATA = $data.FullName; PORT = $port; ADMIN_USER = $script:AdminUser
+        ADMIN_PASSWORD = $script:AdminPassword; LOG = (Join-Path $work 'couch.log') }
+    $ini = Get-Content -Raw (Join-Path $PSScriptRoot 'couchdb-test-node.ini')
+    foreach ($field in $fields.GetEnumerator()) { $ini = $ini.Replace("{$($field.Key)}", [string]$field.Value) }
+    Set-Content -Path (Join-Path $work 'local.ini') -Value $ini
+    $process = Start-Process -FilePath (Join-Path $home_ 'bin/couchdb') -PassThru -WorkingDirectory $work `
+        -RedirectStandardOutput (Join-Path $work 'stdout.log') -RedirectStandardError (Join-Path $work 'stderr.log') `
+        -Environment @{ COUCHDB_ARGS_FILE = (Join-Path $work 'vm.args'); COUCHDB_INI_FILES = "$(Join-Path $home_ 'etc/default.ini') $(Join-Path $work 'local.ini')" }
+    $url = "http://$($script:AdminUser):$($script:AdminPassword)@127.0.0.1:$port/"
+    # /_up answers before the system databases exist; _users appears last.
+    Wait-TestCouchServer -Url $url -Path '_users' -Process $process -Name 'Apache CouchDB'
+    [pscustomobject]@{ Url = $url; Process = $process; WorkDir = $work }
+}
+
+function Wait-TestCouchServer([string] $Url, [string] $Path, $Process, [string] $Name) {
     $deadline = (Get-Date).AddSeconds(60)
     while ($true) {
-        try { Invoke-TestCouch -Url $url -Path '' | Out-Null; break }
-        catch { if ((Get-Date) -gt $deadline -or $process.HasExited) { throw "pouchdb-server did not start: $_" }; Start-Sleep -Milliseconds 100 }
+        try { Invoke-TestCouch -Url $Url -Path $Path | Out-Null; return }
+        catch { if ((Get-Date) -gt $deadline -or $Process.HasExited) { throw "$Name did not start: $_" }; Start-Sleep -Milliseconds 100 }
     }
-    [pscustomobject]@{ Url = $url; Process = $process; WorkDir = $work }
 }
 
 function Stop-TestCouchServer($Server) {
@@ -52,4 +84,14 @@ function Get-TestCouchStatus {
 
 function New-TestDbName([string] $Prefix = 'db') { "$Prefix-" + [guid]::NewGuid().ToString('N').Substring(0, 12) }
 
-Export-ModuleMember -Function Start-TestCouchServer, Stop-TestCouchServer, Invoke-TestCouch, Get-TestCouchStatus, New-TestDbName
+# A new database on the server at $Url with $Count documents doc-0, doc-1 ...; returns its name.
+function New-TestSeededDb([string] $Url, [int] $Count = 10) {
+    $db = New-TestDbName 'source'
+    Invoke-TestCouch -Url $Url -Path $db -Method PUT | Out-Null
+    $docs = @(0..($Count - 1) | ForEach-Object { @{ _id = "doc-$_"; n = $_ } })
+    Invoke-TestCouch -Url $Url -Path "$db/_bulk_docs" -Method POST -Body @{ docs = $docs } | Out-Null
+    $db
+}
+
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Stop-TestCouchServer, Invoke-TestCouch, Get-TestCouchStatus,
+    New-TestDbName, New-TestSeededDb

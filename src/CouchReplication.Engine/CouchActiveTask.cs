@@ -1,15 +1,17 @@
 namespace CouchReplication;
 
 /// <summary>
-/// A replication as <c>_active_tasks</c> shows it, fields in PascalCase: one of this session's
-/// replications or a server's task.
+/// A task as <c>_active_tasks</c> shows it, fields in PascalCase: one of this session's
+/// replications, or a server's task of any type (replication, indexer, database_compaction ...).
 /// </summary>
-public sealed class CouchActiveTask
+public sealed record CouchActiveTask
 {
+    private readonly int? _progress;
+
     /// <summary>The task id: the replication id with <c>+continuous</c> / <c>+create_target</c> as CouchDB appends them.</summary>
     public string? ReplicationId { get; init; }
 
-    /// <summary>The task type, <c>replication</c> for replications.</summary>
+    /// <summary>The task type: <c>replication</c>, or for a server's other tasks <c>indexer</c>, <c>database_compaction</c> ...</summary>
     public string Type { get; init; } = "replication";
 
     /// <summary>The scheduler state.</summary>
@@ -63,20 +65,40 @@ public sealed class CouchActiveTask
     /// <summary>The <c>_replicator</c> document id of a persistent replication.</summary>
     public string? DocId { get; init; }
 
+    /// <summary>
+    /// The database the task belongs to: the replicator database of a persistent replication, the
+    /// indexed or compacted database of other tasks (a shard's path reduced to the database name).
+    /// </summary>
+    public string? Database { get; init; }
+
     /// <summary>checkpoint_interval in milliseconds.</summary>
     public int? CheckpointInterval { get; init; }
 
     /// <summary>
-    /// Percent of the known changes checked so far (the <c>progress</c> field of CouchDB 1.x),
-    /// or null while the source has not said how many are pending.
+    /// Percent done: the server's <c>progress</c> field where it gives one (indexer, compaction),
+    /// otherwise the known changes checked so far, or null while the source has not said how many
+    /// are pending.
     /// </summary>
-    public int? Progress => ChangesPending is { } pending && RevisionsChecked + pending > 0
-        ? (int)(100 * RevisionsChecked / (RevisionsChecked + pending))
-        : null;
+    public int? Progress
+    {
+        get => _progress ?? (ChangesPending is { } pending && RevisionsChecked + pending > 0
+            ? (int)(100 * RevisionsChecked / (RevisionsChecked + pending))
+            : null);
+        init => _progress = value;
+    }
 
     /// <summary>The last error, if any.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// A server's fields that have no property here, by their JSON names: <c>node</c>, <c>pid</c>,
+    /// <c>design_document</c>, <c>changes_done</c>, <c>total_changes</c>, the scheduler's
+    /// <c>history</c> ... Passwords in them are masked.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> AdditionalFields { get; init; } = new Dictionary<string, object?>();
+
     /// <summary>Id, state and progress on one line.</summary>
-    public override string ToString() => $"{ReplicationId} {State}: {DocsWritten} written, {ChangesPending?.ToString() ?? "?"} pending";
+    public override string ToString() => Type == "replication"
+        ? $"{ReplicationId ?? DocId} {State}: {DocsWritten} written, {ChangesPending?.ToString() ?? "?"} pending"
+        : $"{Type} {Database} {State}: {Progress?.ToString() ?? "?"}%";
 }

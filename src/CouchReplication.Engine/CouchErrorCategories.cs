@@ -19,6 +19,7 @@ public static class CouchErrorCategories
         CouchErrorKind.InvalidResponse => "InvalidResult",
         CouchErrorKind.RequestTooLarge => "LimitsExceeded",
         CouchErrorKind.Conflict => "ResourceExists",
+        CouchErrorKind.NotSupported => "NotImplemented",
         _ => "NotSpecified",
     };
 }

@@ -36,4 +36,9 @@ public enum CouchErrorKind
     HttpError,
     /// <summary>A failure this module did not foresee; the message says what it was.</summary>
     Unexpected,
+    /// <summary>
+    /// The server cannot do what was asked, or cannot show that it did: pouchdb-server answers a
+    /// <c>_replicate</c> cancel with ok and goes on replicating.
+    /// </summary>
+    NotSupported,
 }

@@ -77,10 +77,14 @@ public sealed class CouchReplicationHistoryEntry
         w.WriteEndObject();
     }
 
-    internal static CouchReplicationHistoryEntry? Read(JsonElement e)
+    internal static CouchReplicationHistoryEntry? Read(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("session_id", out var session) && session.GetString() is { } sessionId
+            ? Read(e, sessionId)
+            : null;
+
+    /// <summary>Reads the counters and times of a replication log entry, or of an answer shaped like one.</summary>
+    internal static CouchReplicationHistoryEntry Read(JsonElement e, string sessionId)
     {
-        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("session_id", out var session) || session.GetString() is not { } sessionId)
-            return null;
         Seq SeqOf(string name) => e.TryGetProperty(name, out var v) ? Seq.From(v) : Seq.Zero;
         long Count(string name) => e.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
         DateTimeOffset Time(string name) => e.TryGetProperty(name, out var v) && DateTimeOffset.TryParse(v.GetString(),

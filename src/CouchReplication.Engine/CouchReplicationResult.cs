@@ -8,7 +8,10 @@ public sealed class CouchReplicationResult
     /// <summary>True when the replication ran to the end.</summary>
     public bool Ok { get; init; }
 
-    /// <summary>The replication id (names the checkpoint documents).</summary>
+    /// <summary>
+    /// The replication id (names the checkpoint documents); empty for a one-shot replication run
+    /// by a server (<c>-Server</c>), whose answer does not name it.
+    /// </summary>
     public string ReplicationId { get; init; } = "";
 
     /// <summary>This run's session id.</summary>
@@ -30,16 +33,22 @@ public sealed class CouchReplicationResult
     public CouchReplicationHistoryEntry[] History { get; init; } = [];
 
     /// <summary>Documents read from the source in this run.</summary>
-    public long DocsRead => History.Length > 0 ? History[0].DocsRead : 0;
+    public long DocsRead => ThisRun?.DocsRead ?? 0;
 
     /// <summary>Documents written to the target in this run.</summary>
-    public long DocsWritten => History.Length > 0 ? History[0].DocsWritten : 0;
+    public long DocsWritten => ThisRun?.DocsWritten ?? 0;
 
     /// <summary>Documents the target refused in this run.</summary>
-    public long DocWriteFailures => History.Length > 0 ? History[0].DocWriteFailures : 0;
+    public long DocWriteFailures => ThisRun?.DocWriteFailures ?? 0;
 
     /// <summary>The documents the target refused, with CouchDB's reasons (at most 1000 are kept).</summary>
     public CouchDocWriteFailure[] Failures { get; init; } = [];
+
+    /// <summary>
+    /// This run's history entry. A run with no changes has none: CouchDB then answers with the
+    /// history of earlier runs, whose counters are not this run's.
+    /// </summary>
+    private CouchReplicationHistoryEntry? ThisRun => NoChanges || History.Length == 0 ? null : History[0];
 
     /// <summary>A one-line summary.</summary>
     public override string ToString() =>

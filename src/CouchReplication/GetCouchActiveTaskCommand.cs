@@ -3,35 +3,52 @@ using System.Management.Automation;
 namespace CouchReplication.Commands;
 
 /// <summary>
-/// <para type="synopsis">Gets the replications of this session, as _active_tasks shows them.</para>
+/// <para type="synopsis">Gets the replications of this session, or a server's active tasks, as _active_tasks shows them.</para>
 /// <para type="description">Returns a CouchActiveTask for every replication started in this
 /// session that is still running (with -All, the finished ones too, with their final counters and
 /// error). Properties mirror the _active_tasks fields: DocsRead, DocsWritten, ChangesPending,
 /// CheckpointedSourceSeq, State, Error, ...</para>
+/// <para type="description">With -Server, returns that server's /_active_tasks, of every type
+/// (replication, indexer, database_compaction ...; fields without a property are in
+/// AdditionalFields), and the replication jobs it has not started or that crashed. Where the
+/// server has _scheduler/jobs and _scheduler/docs, State and Error come from there; with -All,
+/// the persistent replications that are not running (completed, failed, error) are listed too.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CouchActiveTask")]
 [OutputType(typeof(CouchActiveTask))]
 public sealed class GetCouchActiveTaskCommand : PSCmdlet
 {
-    /// <summary>Task ids (or bare replication ids) to get; wildcards allowed.</summary>
+    private volatile ServerCall? _server;
+
+    /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to get; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     public string[]? ReplicationId { get; set; }
 
-    /// <summary>Task types to get (replications are of type <c>replication</c>).</summary>
+    /// <summary>Task types to get (replications are of type <c>replication</c>); wildcards allowed.</summary>
     [Parameter]
+    [SupportsWildcards]
     public string[]? Type { get; set; }
 
-    /// <summary>Include finished replications (completed, failed, stopped).</summary>
+    /// <summary>Include finished replications (completed, failed, stopped); on a server, persistent replications that are not running.</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
+
+    /// <summary>The root URL of a CouchDB server whose tasks to get instead of this session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>Credentials for -Server (a server admin's: _active_tasks and _scheduler are for admins), winning over user info in its URL.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
 
     /// <summary>Writes the matching tasks; an exact id that matches nothing is an error.</summary>
     protected override void ProcessRecord()
     {
-        var tasks = ReplicationRegistry.Session.Tasks(All).Select(t => t.ToActiveTask())
-            .Where(t => Type is null || Type.Any(type => new WildcardPattern(type, WildcardOptions.IgnoreCase).IsMatch(t.Type)))
-            .ToList();
+        if (Tasks() is not { } all) return;
+        var tasks = all.Where(t => Type is null || Type.Any(type => new WildcardPattern(type, WildcardOptions.IgnoreCase).IsMatch(t.Type))).ToList();
         if (ReplicationId is null)
         {
             WriteObject(tasks, enumerateCollection: true);
@@ -39,10 +56,40 @@ public sealed class GetCouchActiveTaskCommand : PSCmdlet
         }
         foreach (var id in ReplicationId)
         {
-            var matches = TaskIds.Matching(tasks, id, t => t.ReplicationId ?? "");
+            var matches = Server is null
+                ? TaskIds.Matching(tasks, id, t => t.ReplicationId)
+                : TaskIds.Matching(tasks, id, t => t.ReplicationId, t => t.DocId);
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(id))
-                WriteError(TaskIds.NotFound(id));
+                WriteError(Server is null ? TaskIds.NotFound(id) : TaskIds.NotFound(id, ServerCall.Masked(Server)));
             WriteObject(matches, enumerateCollection: true);
         }
+    }
+
+    /// <summary>Ctrl+C: cancels the requests to the server.</summary>
+    protected override void StopProcessing() => _server?.Stop();
+
+    /// <summary>This session's tasks, or the server's; null when the server failed (the error is written).</summary>
+    private IReadOnlyList<CouchActiveTask>? Tasks()
+    {
+        if (Server is null) return ReplicationRegistry.Session.Tasks(All).Select(t => t.ToActiveTask()).ToList();
+        try
+        {
+            using var call = ServerCall.Open(this, Server, Credential);
+            _server = call;
+            return call.Run((s, ct) => s.ActiveTasksAsync(All, ct));
+        }
+        catch (CouchReplicationException e)
+        {
+            WriteError(PSValues.ErrorRecord(e, ServerCall.Masked(Server)));
+        }
+        catch (OperationCanceledException) when (Stopping)
+        {
+            // Ctrl+C: nothing more to write.
+        }
+        finally
+        {
+            _server = null;
+        }
+        return null;
     }
 }

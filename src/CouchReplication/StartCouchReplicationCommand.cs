@@ -10,14 +10,21 @@ namespace CouchReplication.Commands;
 /// CouchReplicationResult; with -NoWait, and for -Continuous, it returns a CouchReplicationTask
 /// at once and runs in the background of the session (-Continuous -Wait blocks until it is
 /// stopped). Ctrl+C while waiting stops it cleanly with a final checkpoint.</para>
+/// <para type="description">With -Server, a server's own replicator runs it instead: a one-shot
+/// replication through POST /_replicate, waited for, returns the server's answer as a
+/// CouchReplicationResult; a continuous one returns a CouchActiveTask carrying the server's
+/// replication id; with -Persistent the document goes into the server's _replicator database and
+/// the CouchActiveTask reports the document's state. Ctrl+C while waiting cancels the
+/// replication on the server.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = DocumentSet, SupportsShouldProcess = true)]
-[OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask))]
+[OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchActiveTask))]
 public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
 {
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private volatile CouchReplicationTask? _waitingFor;
+    private volatile ServerCall? _server;
 
     /// <summary>
     /// A replication document: a CouchReplicationDoc, a hashtable, or an object with the
@@ -39,12 +46,30 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
+    /// <summary>
+    /// The root URL of a CouchDB server whose replicator runs the replication instead of this
+    /// module (credentials in it are masked wherever it is shown). The server must reach the
+    /// source and target by their URLs.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>Credentials for -Server itself, winning over user info in its URL; the endpoints' credentials go in the document.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>With -Server: write the replication into the server's _replicator database, so that it outlives this session and the server's restarts.</summary>
+    [Parameter]
+    public SwitchParameter Persistent { get; set; }
+
     /// <summary>Starts one replication per document.</summary>
     protected override void ProcessRecord()
     {
-        if (NoWait && Wait)
+        if (ConflictingSwitches() is { } conflict)
         {
-            WriteError(PSValues.ErrorRecord(CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together"), null));
+            WriteError(PSValues.ErrorRecord(conflict, null));
             return;
         }
 
@@ -52,6 +77,11 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         try
         {
             var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : BuildDoc();
+            if (Server is not null)
+            {
+                StartOnServer(doc, Server);
+                return;
+            }
             if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
             (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck).GetAwaiter().GetResult();
             if (alreadyRunning) WriteWarning($"Replication {task.ReplicationId} is already running in this session; this is that task.");
@@ -79,8 +109,49 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         }
     }
 
-    /// <summary>Ctrl+C: the replication stops, writes its final checkpoint, and ProcessRecord returns.</summary>
-    protected override void StopProcessing() => _waitingFor?.Stop();
+    /// <summary>
+    /// Ctrl+C: the replication stops, writes its final checkpoint, and ProcessRecord returns; a
+    /// server's one-shot replication is cancelled on the server.
+    /// </summary>
+    protected override void StopProcessing()
+    {
+        _waitingFor?.Stop();
+        _server?.Stop();
+    }
+
+    private CouchReplicationException? ConflictingSwitches() =>
+        NoWait && Wait ? CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together")
+        : Persistent && Server is null ? CouchReplicationException.InvalidArgument("-Persistent", "needs -Server: a persistent replication is run by a server's replicator")
+        : Server is not null && (NoWait || Wait) ? CouchReplicationException.InvalidArgument("-NoWait and -Wait",
+            "apply to replications in this session; with -Server a one-shot replication is waited for, and a continuous or -Persistent one returns at once")
+        : null;
+
+    /// <summary>Hands the document to the server's replicator.</summary>
+    private void StartOnServer(CouchReplicationDoc doc, string server)
+    {
+        try
+        {
+            using var call = ServerCall.Open(this, server, Credential);
+            var kind = Persistent ? "persistent " : doc.Continuous == true ? "continuous " : "";
+            if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
+            _server = call;
+            WriteObject(Persistent ? call.Run((s, ct) => s.PersistAsync(doc, ct))
+                : doc.Continuous == true ? call.Run((s, ct) => s.StartAsync(doc, ct))
+                : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"Replicating {doc.Source} to {doc.Target}", "Starting")));
+        }
+        catch (CouchReplicationException e)
+        {
+            WriteError(PSValues.ErrorRecord(e, doc));
+        }
+        catch (OperationCanceledException) when (Stopping)
+        {
+            // Ctrl+C: the engine has cancelled the replication on the server.
+        }
+        finally
+        {
+            _server = null;
+        }
+    }
 
     private void WaitFor(CouchReplicationTask task)
     {
@@ -104,10 +175,5 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         else if (task.Error is { } error) WriteError(PSValues.ErrorRecord(error, task.Target));
     }
 
-    private void WriteMessages(CouchReplicationTask task)
-    {
-        while (task.TryTakeMessage(out var message))
-            if (message.IsWarning) WriteWarning(message.Text);
-            else WriteVerbose(message.Text);
-    }
+    private void WriteMessages(CouchReplicationTask task) => Messages.Write(this, task.TryTakeMessage);
 }

@@ -3,11 +3,17 @@ using System.Management.Automation;
 namespace CouchReplication.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops replications running in this session.</para>
+/// <para type="synopsis">Stops replications running in this session or on a server.</para>
 /// <para type="description">Stops replications by task id (wildcards allowed), from task
 /// objects in the pipeline (Get-CouchActiveTask | Stop-CouchReplication), or given the same
 /// replication document that started them, as CouchDB cancels a replication given its document.
 /// A stopped replication writes a final checkpoint and shows the state Stopped.</para>
+/// <para type="description">With -Server, stops the server's replications: a transient one is
+/// cancelled (POST /_replicate with its replication id and cancel: true, or, given the document
+/// that started it, the same document with cancel: true); a persistent one is stopped by deleting
+/// its _replicator document, found by its document id or replication id. A server that cannot
+/// show that its cancel worked (pouchdb-server) gives a CouchReplication.NotSupported error instead
+/// of a success.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "CouchReplication", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CouchActiveTask))]
@@ -19,7 +25,9 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
     /// <summary>How long to wait for a stopped replication's final checkpoint.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(60);
 
-    /// <summary>Task ids (or bare replication ids) to stop; wildcards allowed.</summary>
+    private volatile ServerCall? _server;
+
+    /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to stop; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [SupportsWildcards]
     public string[] ReplicationId { get; set; } = [];
@@ -33,8 +41,27 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The root URL of a CouchDB server whose replications to stop instead of this session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>Credentials for -Server (cancelling and deleting _replicator documents are for admins), winning over user info in its URL.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
     /// <summary>Stops each matching task and waits for its final checkpoint.</summary>
     protected override void ProcessRecord()
+    {
+        if (Server is null) StopInSession();
+        else StopOnServer(Server);
+    }
+
+    /// <summary>Ctrl+C: cancels the requests to the server.</summary>
+    protected override void StopProcessing() => _server?.Stop();
+
+    private void StopInSession()
     {
         string[] ids;
         try
@@ -70,4 +97,79 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
         CouchActiveTask active => active.ReplicationId ?? "",
         var doc => ReplicationRegistry.Session.TaskIdOfAsync(PSValues.ToDoc(doc!, nameof(InputObject))).GetAwaiter().GetResult(),
     };
+
+    private void StopOnServer(string server)
+    {
+        try
+        {
+            using var call = ServerCall.Open(this, server, Credential);
+            _server = call;
+            switch (ParameterSetName == IdSet ? ReplicationId : PSValues.ToPlain(InputObject))
+            {
+                case string[] ids:
+                    StopByIds(call, ids);
+                    break;
+                case string id:
+                    StopByIds(call, [id]);
+                    break;
+                case CouchReplicationTask task:
+                    StopByIds(call, [task.ReplicationId]);
+                    break;
+                case CouchActiveTask task:
+                    Stop(call, task);
+                    break;
+                case var input:
+                    var doc = PSValues.ToDoc(input!, nameof(InputObject));
+                    if (!ShouldProcess($"{doc} (on {call.Server})", "Stop the replication of this document")) return;
+                    Stopped(call.Run((s, ct) => s.StopAsync(doc, ct)));
+                    break;
+            }
+        }
+        catch (CouchReplicationException e)
+        {
+            WriteError(PSValues.ErrorRecord(e, ParameterSetName == IdSet ? ReplicationId : InputObject));
+        }
+        catch (OperationCanceledException) when (Stopping)
+        {
+            // Ctrl+C: nothing more to stop.
+        }
+        finally
+        {
+            _server = null;
+        }
+    }
+
+    /// <summary>Finds the server's replications by replication id or _replicator document id, finished persistent ones included.</summary>
+    private void StopByIds(ServerCall call, string[] ids)
+    {
+        var replications = call.Run((s, ct) => s.ActiveTasksAsync(includeInactive: true, ct)).Where(t => t.Type == "replication").ToList();
+        foreach (var id in ids)
+        {
+            var matches = TaskIds.Matching(replications, id, t => t.ReplicationId, t => t.DocId);
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(id))
+                WriteError(TaskIds.NotFound(id, call.Server));
+            foreach (var task in matches) Stop(call, task);
+        }
+    }
+
+    /// <summary>Stops one server task; a failure is written and the next one is tried.</summary>
+    private void Stop(ServerCall call, CouchActiveTask task)
+    {
+        var action = task.DocId is null ? "Cancel replication" : $"Delete replication document {task.Database}/{task.DocId}";
+        if (!ShouldProcess($"{task.ReplicationId ?? task.DocId} (on {call.Server})", action)) return;
+        try
+        {
+            Stopped(call.Run((s, ct) => s.StopAsync(task, ct)));
+        }
+        catch (CouchReplicationException e)
+        {
+            WriteError(PSValues.ErrorRecord(e, task));
+        }
+    }
+
+    private void Stopped(CouchActiveTask task)
+    {
+        WriteVerbose($"Replication {task.ReplicationId ?? task.DocId} is {task.State}");
+        if (PassThru) WriteObject(task);
+    }
 }

@@ -6,7 +6,7 @@ namespace CouchReplication.Tests;
 /// <summary>Continuous replication and the session's task registry, against a real server.</summary>
 public abstract class ContinuousReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Limit = Eventually.Limit;
 
     // Each test class has its own registry, so stopping everything here stops nothing of another class.
     private readonly ReplicationRegistry _registry = new();
@@ -33,18 +33,8 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
 
     private async Task<CouchReplicationTask> StartAsync(CouchReplicationDoc doc) => (await _registry.StartAsync(doc)).Task;
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Limit;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Never happened: " + what);
-            await Task.Delay(20);
-        }
-    }
-
     private async Task InSyncAsync(string sourceDb, string targetDb) =>
-        await EventuallyAsync(async () =>
+        await Eventually.HappensAsync(async () =>
             (await Client.StatusAsync(targetDb)) == System.Net.HttpStatusCode.OK
             && (await Client.SnapshotAsync(sourceDb)).SequenceEqual(await Client.SnapshotAsync(targetDb)),
             $"{targetDb} has every revision tree of {sourceDb}");
@@ -85,7 +75,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         var task = await StartAsync(doc);
         await Client.PutDocAsync(sourceDb, "one", new Dictionary<string, object?>());
 
-        await EventuallyAsync(async () => await Client.StatusAsync($"{targetDb}/_local/{task.CheckpointId}") == System.Net.HttpStatusCode.OK,
+        await Eventually.HappensAsync(async () => await Client.StatusAsync($"{targetDb}/_local/{task.CheckpointId}") == System.Net.HttpStatusCode.OK,
             "a checkpoint while running");
         Assert.Equal(CouchReplicationState.Running, task.State);
         await StopAsync(task);
@@ -103,7 +93,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 20).Select(i => new Dictionary<string, object?> { ["_id"] = $"b-{i:D3}" }), newEdits: true);
         var second = await StartAsync(doc);
         await InSyncAsync(sourceDb, targetDb);
-        await EventuallyAsync(() => Task.FromResult(second.ToActiveTask().DocsWritten == 20), "the 20 new documents counted");
+        await Eventually.HappensAsync(() => Task.FromResult(second.ToActiveTask().DocsWritten == 20), "the 20 new documents counted");
 
         Assert.NotSame(first, second);
         Assert.Equal(20, second.ToActiveTask().RevisionsChecked);
@@ -135,7 +125,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         var (sourceDb, targetDb, doc) = await NewPairAsync(d => d.RetriesPerRequest = 1);
         var task = await StartAsync(doc);
         await Client.PutDocAsync(sourceDb, "one", new Dictionary<string, object?>());
-        await EventuallyAsync(() => Task.FromResult(task.ToActiveTask().DocsWritten == 1), "the first document");
+        await Eventually.HappensAsync(() => Task.FromResult(task.ToActiveTask().DocsWritten == 1), "the first document");
 
         await Client.DeleteDbAsync(sourceDb);
 
@@ -164,7 +154,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
             }));
 
         await Client.PutDocAsync(sourceDb, "everywhere", new Dictionary<string, object?>());
-        await EventuallyAsync(() => Task.FromResult(tasks.All(t => t.ToActiveTask().DocsWritten == 1)), "the document in all 50 targets");
+        await Eventually.HappensAsync(() => Task.FromResult(tasks.All(t => t.ToActiveTask().DocsWritten == 1)), "the document in all 50 targets");
 
         _registry.StopAll(TimeSpan.FromSeconds(30));
         Assert.All(tasks, t => Assert.Equal(CouchReplicationState.Stopped, t.State));
@@ -180,12 +170,12 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
 
         var crashed = false;
         await server.RestartAsync(TimeSpan.FromSeconds(3), async () =>
-            await EventuallyAsync(() => Task.FromResult(crashed = task.State == CouchReplicationState.Crashing), "the task crashing while the server is down"));
+            await Eventually.HappensAsync(() => Task.FromResult(crashed = task.State == CouchReplicationState.Crashing), "the task crashing while the server is down"));
         Assert.True(crashed);
 
         await Client.PutDocAsync(sourceDb, "after", new Dictionary<string, object?>());
         await InSyncAsync(sourceDb, targetDb);
-        await EventuallyAsync(() => Task.FromResult(task.State == CouchReplicationState.Running), "running again");
+        await Eventually.HappensAsync(() => Task.FromResult(task.State == CouchReplicationState.Running), "running again");
         await StopAsync(task);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
 namespace CouchReplication.Http;
@@ -43,13 +44,7 @@ internal sealed partial class CouchEndpoint
     public static CouchEndpoint Parse(string? url, string field, CouchCredential? credential = null,
         IReadOnlyDictionary<string, string>? headers = null, ProxySetting? proxy = null)
     {
-        if (string.IsNullOrWhiteSpace(url))
-            throw CouchReplicationException.InvalidArgument(field, "a database URL is required");
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' is not an http:// or https:// URL");
-        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
-            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' must not have a query or fragment");
-
+        var uri = HttpUrl(url, field, "a database URL");
         var path = uri.AbsolutePath.TrimEnd('/');
         var lastSlash = path.LastIndexOf('/');
         var escapedName = path[(lastSlash + 1)..];
@@ -65,6 +60,29 @@ internal sealed partial class CouchEndpoint
         var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
         return new CouchEndpoint(clean, name, credential,
             headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), proxy);
+    }
+
+    /// <summary>
+    /// Parses a server's root URL (a path is kept, for servers behind a proxy): the endpoint of
+    /// server-wide requests such as <c>_replicate</c>, whose <see cref="DatabaseUri"/> is that root.
+    /// </summary>
+    public static CouchEndpoint ParseServer(string? url, CouchCredential? credential)
+    {
+        var uri = HttpUrl(url, "Server", "a server URL");
+        credential ??= CouchCredential.FromUserInfo(uri);
+        var root = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = uri.AbsolutePath.TrimEnd('/') + "/" }.Uri;
+        return new CouchEndpoint(root, string.Empty, credential, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
+    }
+
+    private static Uri HttpUrl([NotNull] string? url, string field, string what)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+            throw CouchReplicationException.InvalidArgument(field, what + " is required");
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' is not an http:// or https:// URL");
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+            throw CouchReplicationException.InvalidArgument(field, $"'{RedactText(url)}' must not have a query or fragment");
+        return uri;
     }
 
     /// <summary>Masks the password (and keeps the user) of any absolute URL.</summary>

@@ -25,7 +25,7 @@ internal sealed class CouchHttp : IDisposable
     public CouchHttp(CouchEndpoint endpoint, HttpSettings settings, Action<string> log)
     {
         Endpoint = endpoint;
-        _timeout = settings.ConnectionTimeout;
+        _timeout = settings.AnswerTimeout ?? settings.ConnectionTimeout;
         _log = log;
         var handler = new SocketsHttpHandler
         {
@@ -60,6 +60,9 @@ internal sealed class CouchHttp : IDisposable
 
     public Task<JsonDocument> PutJsonAsync(string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
         SendAsync(HttpMethod.Put, relative, body is null ? null : () => new JsonBody(body), ReadJsonAsync, ct);
+
+    public Task<JsonDocument> DeleteJsonAsync(string relative, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, relative, null, ReadJsonAsync, ct);
 
     /// <summary>
     /// Sends a body that can be sent only once (a stream copied from the source): no retries

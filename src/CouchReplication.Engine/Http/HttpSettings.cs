@@ -12,4 +12,10 @@ internal sealed record HttpSettings(int HttpConnections, TimeSpan ConnectionTime
 
     /// <summary>Accept any TLS certificate: an explicit opt-in for test servers with self-signed certificates.</summary>
     public bool SkipCertificateCheck { get; init; }
+
+    /// <summary>
+    /// How long a whole answer may take, when that is not <see cref="HttpSettings.ConnectionTimeout"/>:
+    /// a server answers a one-shot <c>_replicate</c> only when the replication is done.
+    /// </summary>
+    public TimeSpan? AnswerTimeout { get; init; }
 }

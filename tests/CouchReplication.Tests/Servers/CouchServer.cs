@@ -167,29 +167,16 @@ public sealed class CouchDbServer : CouchServer
                 $"-erl_epmd_port {distributionPort}",
             ]);
         File.WriteAllLines(Path.Combine(workDir, "vm.args"), vmArgs);
-        File.WriteAllText(Path.Combine(workDir, "local.ini"), $"""
-            [couchdb]
-            uuid = {Guid.NewGuid():N}
-            database_dir = {data}
-            view_index_dir = {data}
-            single_node = true
-            [chttpd]
-            bind_address = 127.0.0.1
-            port = {port}
-            [admins]
-            {AdminUser} = {AdminPassword}
-            [replicator]
-            startup_jitter = 0
-            [cluster]
-            n = 1
-            q = 2
-            [log]
-            writer = file
-            file = {Path.Combine(workDir, "couch.log")}
-            level = warning
-            [dreyfus]
-            name = clouseau@clouseau.invalid
-            """);
+        var ini = new Dictionary<string, string>
+        {
+            ["UUID"] = Guid.NewGuid().ToString("N"),
+            ["DATA"] = data,
+            ["PORT"] = port.ToString(),
+            ["ADMIN_USER"] = AdminUser,
+            ["ADMIN_PASSWORD"] = AdminPassword,
+            ["LOG"] = Path.Combine(workDir, "couch.log"),
+        }.Aggregate(File.ReadAllText(RepoPaths.CouchDbTestNodeIni), (text, field) => text.Replace("{" + field.Key + "}", field.Value));
+        File.WriteAllText(Path.Combine(workDir, "local.ini"), ini);
         var start = new ProcessStartInfo(Path.Combine(Home, "bin", "couchdb")) { WorkingDirectory = workDir };
         start.Environment["COUCHDB_ARGS_FILE"] = Path.Combine(workDir, "vm.args");
         start.Environment["COUCHDB_INI_FILES"] = $"{Path.Combine(Home, "etc", "default.ini")} {Path.Combine(workDir, "local.ini")}";

@@ -74,6 +74,11 @@ public sealed class CouchTestClient : IDisposable
         return answer.RootElement.GetProperty("rev").GetString()!;
     }
 
+    /// <summary>Creates a user who is no server admin.</summary>
+    public async Task CreateUserAsync(string name, string password) =>
+        await PutDocAsync("_users", "org.couchdb.user:" + name,
+            new Dictionary<string, object?> { ["name"] = name, ["password"] = password, ["roles"] = Array.Empty<string>(), ["type"] = "user" });
+
     /// <summary>Writes revisions exactly as given (<c>new_edits: false</c>), to build conflicts and histories.</summary>
     public async Task BulkDocsAsync(string db, IEnumerable<object> docs, bool newEdits)
     {

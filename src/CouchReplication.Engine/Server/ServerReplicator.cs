@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Protocol;
+
+namespace CouchReplication.Server;
+
+/// <summary>
+/// Drives a server's own replicator instead of the module's engine: starts replications through
+/// <c>POST /_replicate</c> or as <c>_replicator</c> documents, lists the server's
+/// <c>_active_tasks</c> with the scheduler's states, and stops replications. The server's failures
+/// are raised as the engine's <see cref="CouchReplicationException"/> kinds; its credentials and
+/// the endpoints' go into requests only, never into a result, message or error.
+/// </summary>
+public sealed class ServerReplicator : IDisposable
+{
+    /// <summary>How long a new persistent replication is given to leave the initializing state before its state is reported.</summary>
+    private static readonly TimeSpan StateWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan StatePoll = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long cancelling an interrupted one-shot replication may take.</summary>
+    private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(30);
+
+    private readonly CouchEndpoint _endpoint;
+
+    /// <summary>Reads, retried on transient failures as the engine retries its own.</summary>
+    private readonly CouchHttp _reads;
+
+    /// <summary>
+    /// Writes, not retried: a retried <c>_replicate</c> would start the replication again, a
+    /// retried document write would conflict with its own first attempt. A one-shot
+    /// <c>_replicate</c> answers only when the replication is done, so answers may take as long as they take.
+    /// </summary>
+    private readonly CouchHttp _writes;
+
+    private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
+    private ServerInfo? _info;
+    private bool _saidNoScheduler;
+
+    private ServerReplicator(CouchEndpoint endpoint)
+    {
+        _endpoint = endpoint;
+        var settings = new HttpSettings(HttpConnections: 4, ConnectionTimeout: TimeSpan.FromSeconds(30), RetriesPerRequest: 5);
+        _reads = new CouchHttp(endpoint, settings, Verbose);
+        _writes = new CouchHttp(endpoint, settings with { RetriesPerRequest = 0, AnswerTimeout = Timeout.InfiniteTimeSpan }, Verbose);
+    }
+
+    /// <summary>
+    /// Prepares requests to the server at <paramref name="server"/> (its root URL); nothing is
+    /// sent yet. <paramref name="credential"/> wins over user info in the URL.
+    /// </summary>
+    public static ServerReplicator Connect(string server, CouchCredential? credential = null) =>
+        new(CouchEndpoint.ParseServer(server, credential));
+
+    /// <summary>The server's URL, password masked.</summary>
+    public string Server => _endpoint.Redacted;
+
+    /// <summary>Rows asked for per page of <c>_scheduler/jobs</c> and <c>_scheduler/docs</c>, which give 100 unless asked.</summary>
+    internal int PageSize { get; set; } = 500;
+
+    /// <summary>Takes the next line for the user (the requests sent, warnings), if there is one.</summary>
+    public bool TryTakeMessage(out ReplicationMessage message) => _messages.TryDequeue(out message!);
+
+    /// <summary>
+    /// Runs a one-shot replication on the server and returns its answer. Cancelling
+    /// <paramref name="ct"/> cancels the replication on the server too: it would go on without anyone waiting.
+    /// </summary>
+    public Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
+    {
+        var request = ReplicateRequest.From(doc);
+        if (request.Continuous)
+            throw CouchReplicationException.InvalidArgument("continuous", "a continuous replication does not end: start it instead of waiting for it");
+        var info = await InfoAsync(ct);
+        Verbose($"POST {Server}_replicate: {request}, waiting for the server to finish");
+        try
+        {
+            using var answer = await _writes.PostJsonAsync("_replicate", request.Body(info), ct);
+            return ReplicateAnswer.ToResult(answer.RootElement, request);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await CancelInterruptedAsync(request, info);
+            throw;
+        }
+    });
+
+    /// <summary>
+    /// Starts a continuous replication on the server (<c>POST /_replicate</c>) and returns it as
+    /// the server shows it, with the replication id the server gave it. It lasts until it is
+    /// stopped or the server restarts.
+    /// </summary>
+    public Task<CouchActiveTask> StartAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
+    {
+        var request = ReplicateRequest.From(doc);
+        if (!request.Continuous)
+            throw CouchReplicationException.InvalidArgument("continuous", "a one-shot replication is run and waited for, not started");
+        var info = await InfoAsync(ct);
+        Verbose($"POST {Server}_replicate: {request}, continuous");
+        using var answer = await _writes.PostJsonAsync("_replicate", request.Body(info), ct);
+        var started = new CouchActiveTask { State = CouchReplicationState.Initializing, Source = request.Source, Target = request.Target, Continuous = true };
+        if (ReplicateAnswer.LocalId(answer.RootElement) is not { } id)
+        {
+            Warn($"{info.Name} at {Server} started the replication but named no replication id: it cannot be listed or "
+                + "cancelled, and runs until the server restarts. Start it with -Persistent to be able to stop it.");
+            return started with { State = CouchReplicationState.Running };
+        }
+        return await SettledAsync(async () => (await ListAsync(includeInactive: false, ct)).FirstOrDefault(t => t.ReplicationId == id), ct)
+            ?? started with { ReplicationId = id };
+    });
+
+    /// <summary>
+    /// Writes the replication as a document into the server's <c>_replicator</c> database, under
+    /// the document's id or a new one, and returns the document's state once the replicator has
+    /// taken it up (or, after a few seconds, as it is).
+    /// </summary>
+    public Task<CouchActiveTask> PersistAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
+    {
+        var request = ReplicateRequest.From(doc);
+        var info = await InfoAsync(ct);
+        var docId = string.IsNullOrEmpty(doc.Id) ? Guid.NewGuid().ToString("N") : doc.Id;
+        Verbose($"PUT {Server}{ReplicatorDocs.Database}/{docId}: {request}{(request.Continuous ? ", continuous" : "")}");
+        using (await _writes.PutJsonAsync($"{ReplicatorDocs.Database}/{DocPath.Of(docId)}", request.Body(info), ct)) { }
+        var persisted = await SettledAsync(() => PersistedAsync(docId, ct), ct)
+            ?? new CouchActiveTask { State = CouchReplicationState.Initializing, DocId = docId, Database = ReplicatorDocs.Database };
+        // Until the replicator has parsed the document, the scheduler knows neither the endpoints nor whether it is continuous.
+        return persisted with { Source = persisted.Source ?? request.Source, Target = persisted.Target ?? request.Target, Continuous = request.Continuous };
+    });
+
+    /// <summary>
+    /// The server's tasks: every <c>_active_tasks</c> entry (replications, indexers, compactions
+    /// ...) and the replication jobs it has not started or that crashed, with the scheduler's
+    /// state and error. With <paramref name="includeInactive"/>, also the persistent replications
+    /// that are not running: completed, failed, in error.
+    /// </summary>
+    public Task<IReadOnlyList<CouchActiveTask>> ActiveTasksAsync(bool includeInactive, CancellationToken ct = default) =>
+        Mapped(async () => (IReadOnlyList<CouchActiveTask>)await ListAsync(includeInactive, ct));
+
+    /// <summary>
+    /// Stops a replication the server runs: a persistent one by deleting its <c>_replicator</c>
+    /// document, a transient one by cancelling its replication id. Returns it in state Stopped.
+    /// </summary>
+    public Task<CouchActiveTask> StopAsync(CouchActiveTask task, CancellationToken ct = default) => Mapped(async () =>
+    {
+        if (task.Type != "replication")
+            throw CouchReplicationException.InvalidArgument("InputObject", $"a {task.Type} task is not a replication: only replications can be stopped");
+        if (task.DocId is { } docId)
+        {
+            await DeleteDocAsync(task.Database ?? ReplicatorDocs.Database, docId, ct);
+            return task with { State = CouchReplicationState.Stopped };
+        }
+        if (task.ReplicationId is not { } id)
+            throw new CouchReplicationException(CouchErrorKind.NotSupported,
+                $"The server at {Server} named no id for this replication, so it cannot be cancelled; it runs until the server restarts.");
+        await CancelAsync(w => PlainJson.Write(w, new Dictionary<string, object?> { ["replication_id"] = id, ["cancel"] = true }), id, ct);
+        return task with { State = CouchReplicationState.Stopped };
+    });
+
+    /// <summary>
+    /// Stops the replication a document started: deletes its <c>_replicator</c> document when the
+    /// document has an id that the server has a document for, and otherwise cancels it the way
+    /// CouchDB and Cloudant cancel by document (the same document with <c>cancel: true</c>).
+    /// </summary>
+    public Task<CouchActiveTask> StopAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
+    {
+        var request = ReplicateRequest.From(doc);
+        var info = await InfoAsync(ct);
+        var stopped = new CouchActiveTask { State = CouchReplicationState.Stopped, Source = request.Source, Target = request.Target, Continuous = request.Continuous };
+        if (!string.IsNullOrEmpty(doc.Id) && await TryDeleteDocAsync(ReplicatorDocs.Database, doc.Id, ct))
+            return stopped with { DocId = doc.Id, Database = ReplicatorDocs.Database };
+        return stopped with { ReplicationId = await CancelAsync(request.Body(info, cancel: true), request.ToString(), ct) };
+    });
+
+    /// <summary>Releases the connections.</summary>
+    public void Dispose()
+    {
+        _reads.Dispose();
+        _writes.Dispose();
+    }
+
+    private async Task<ServerInfo> InfoAsync(CancellationToken ct)
+    {
+        if (_info is not null) return _info;
+        using var welcome = await _reads.GetJsonAsync("", ct);
+        _info = ServerInfo.Read(welcome.RootElement);
+        Verbose($"{Server} is {_info.Name}, {(_info.HasScheduler ? "with" : "without")} a replication scheduler");
+        return _info;
+    }
+
+    private async Task<List<CouchActiveTask>> ListAsync(bool includeInactive, CancellationToken ct)
+    {
+        var info = await InfoAsync(ct);
+        List<CouchActiveTask> active;
+        using (var tasks = await _reads.GetJsonAsync("_active_tasks", ct))
+            active = tasks.RootElement.EnumerateArray().Select(ActiveTaskJson.Read).ToList();
+        if (info.HasScheduler)
+            return SchedulerJobs.Merge(active,
+                await PagesAsync("_scheduler/jobs", "jobs", SchedulerJobs.ReadJob, ct),
+                await PagesAsync("_scheduler/docs", "docs", SchedulerJobs.ReadDoc, ct),
+                includeInactive);
+
+        if (!_saidNoScheduler)
+        {
+            _saidNoScheduler = true;
+            Warn($"{info.Name} at {Server} has no _scheduler: the states of persistent replications come from their "
+                + "_replicator documents (_replication_state), and replications started with _replicate are listed only "
+                + "if the server shows them in _active_tasks (pouchdb-server never does).");
+        }
+        return ReplicatorDocs.Merge(active, await LegacyDocsAsync(ct), includeInactive);
+    }
+
+    /// <summary>A paged scheduler list: CouchDB returns at most 100 rows unless asked for more.</summary>
+    private async Task<List<CouchActiveTask>> PagesAsync(string path, string rows, Func<JsonElement, CouchActiveTask> read, CancellationToken ct)
+    {
+        var all = new List<CouchActiveTask>();
+        while (true)
+        {
+            using var page = await _reads.GetJsonAsync($"{path}?limit={PageSize}&skip={all.Count}", ct);
+            var count = all.Count;
+            all.AddRange(page.RootElement.ArrayOf(rows).Select(read));
+            if (all.Count - count < PageSize) return all;
+        }
+    }
+
+    private async Task<List<CouchActiveTask>> LegacyDocsAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var docs = await _reads.GetJsonAsync($"{ReplicatorDocs.Database}/_all_docs?include_docs=true", ct);
+            return docs.RootElement.ArrayOf("rows").Select(r => r.Field("doc"))
+                .OfType<JsonElement>().Where(d => d.StringOf("_id")?.StartsWith("_design/", StringComparison.Ordinal) == false)
+                .Select(ReplicatorDocs.Read).ToList();
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>A persistent replication's state: the scheduler's, or the document's own on servers without one; null while unknown.</summary>
+    private async Task<CouchActiveTask?> PersistedAsync(string docId, CancellationToken ct)
+    {
+        var info = await InfoAsync(ct);
+        var path = info.HasScheduler ? $"_scheduler/docs/{ReplicatorDocs.Database}/{DocPath.Of(docId)}" : $"{ReplicatorDocs.Database}/{DocPath.Of(docId)}";
+        try
+        {
+            using var doc = await _reads.GetJsonAsync(path, ct);
+            return info.HasScheduler ? SchedulerJobs.ReadDoc(doc.RootElement) : ReplicatorDocs.Read(doc.RootElement);
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            // The scheduler has not read the document yet.
+            return null;
+        }
+    }
+
+    /// <summary>Reads until the state is more than Initializing, for at most <see cref="StateWait"/>.</summary>
+    private static async Task<CouchActiveTask?> SettledAsync(Func<Task<CouchActiveTask?>> read, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + StateWait;
+        while (true)
+        {
+            var task = await read();
+            if (task is { State: not CouchReplicationState.Initializing } || DateTime.UtcNow >= deadline) return task;
+            await Task.Delay(StatePoll, ct);
+        }
+    }
+
+    /// <summary>
+    /// Sends a cancel and returns the replication id the server says it cancelled. A server without
+    /// a scheduler is not taken at its word: pouchdb-server answers ok, names nothing and goes on
+    /// replicating; a replication still in <c>_active_tasks</c> afterwards was not stopped either.
+    /// </summary>
+    private async Task<string> CancelAsync(Action<Utf8JsonWriter> body, string what, CancellationToken ct)
+    {
+        var info = await InfoAsync(ct);
+        Verbose($"POST {Server}_replicate: cancel {what}");
+        string? id;
+        try
+        {
+            using var answer = await _writes.PostJsonAsync("_replicate", body, ct);
+            id = ReplicateAnswer.LocalId(answer.RootElement);
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            throw new CouchReplicationException(CouchErrorKind.NotFound, $"{Server} runs no replication {what} to cancel.",
+                404, e.Error, e.Reason, e.Url, innerException: e);
+        }
+        if (id is null)
+            throw new CouchReplicationException(CouchErrorKind.NotSupported,
+                $"{info.Name} at {Server} answered the cancel of {what} with ok but named no replication, and it has no _scheduler "
+                + "to check: the replication is still running (pouchdb-server ignores a _replicate cancel; it stops when the server "
+                + "restarts). Start it with -Persistent to be able to stop it.");
+        if (!info.HasScheduler && (await ListAsync(includeInactive: false, ct)).Any(t => t.ReplicationId == id))
+            throw new CouchReplicationException(CouchErrorKind.NotSupported,
+                $"{info.Name} at {Server} answered the cancel of {id} with ok, but the replication is still running.");
+        return id;
+    }
+
+    /// <summary>
+    /// The server goes on with a one-shot replication whose client has left, so a replication
+    /// nobody waits for any more is cancelled, by its document, within <see cref="CancelWait"/>.
+    /// </summary>
+    private async Task CancelInterruptedAsync(ReplicateRequest request, ServerInfo info)
+    {
+        using var deadline = new CancellationTokenSource(CancelWait);
+        try
+        {
+            var id = await CancelAsync(request.Body(info, cancel: true), request.ToString(), deadline.Token);
+            Verbose($"Cancelled {id} on {Server}");
+        }
+        catch (Exception e) when (e is CouchReplicationException or OperationCanceledException)
+        {
+            Warn($"Stopped waiting, but the replication {request} could not be cancelled on {Server} ({e.Message}); it may still be running.");
+        }
+    }
+
+    private async Task DeleteDocAsync(string database, string docId, CancellationToken ct)
+    {
+        if (!await TryDeleteDocAsync(database, docId, ct))
+            throw new CouchReplicationException(CouchErrorKind.NotFound, $"{Server} has no replication document {database}/{docId}.", 404);
+    }
+
+    /// <summary>Deletes a replication document; false when there is none.</summary>
+    private async Task<bool> TryDeleteDocAsync(string database, string docId, CancellationToken ct)
+    {
+        var path = $"{Uri.EscapeDataString(database)}/{DocPath.Of(docId)}";
+        string? rev;
+        try
+        {
+            using var doc = await _reads.GetJsonAsync(path, ct);
+            rev = doc.RootElement.StringOf("_rev");
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            return false;
+        }
+        Verbose($"DELETE {Server}{database}/{docId}");
+        using (await _writes.DeleteJsonAsync($"{path}?rev={Uri.EscapeDataString(rev ?? "")}", ct)) { }
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="call"/> with the server's failures named as the engine names its own.</summary>
+    private static async Task<T> Mapped<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (CouchReplicationException e)
+        {
+            throw ServerErrors.Map(e);
+        }
+    }
+
+    private void Verbose(string message) => _messages.Enqueue(new ReplicationMessage(false, message));
+
+    private void Warn(string message) => _messages.Enqueue(new ReplicationMessage(true, message));
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using CouchReplication.Server;
+using CouchReplication.Tests.Servers;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>
+/// -Server mode against a server without <c>_scheduler</c>: pouchdb-server, whose replicator is
+/// 1.x-style. What it cannot do (name or cancel a transient replication) must be said, not
+/// reported as done.
+/// </summary>
+public sealed class ServerModeWithoutSchedulerOnPouchDb(PouchDbServer server) : IClassFixture<PouchDbServer>
+{
+    private CouchTestClient Client => server.Client;
+
+    private CouchReplicationDoc ContinuousDoc(string sourceDb, string targetDb) => new()
+    {
+        Source = new Uri(server.Url, sourceDb).AbsoluteUri,
+        Target = new Uri(server.Url, targetDb).AbsoluteUri,
+        CreateTarget = true,
+        Continuous = true,
+    };
+
+    private static List<ReplicationMessage> Messages(ServerReplicator replicator)
+    {
+        var messages = new List<ReplicationMessage>();
+        while (replicator.TryTakeMessage(out var message)) messages.Add(message);
+        return messages;
+    }
+
+    [ServerFact]
+    public async Task A_continuous_replication_it_names_no_id_for_is_said_to_be_unstoppable_and_is()
+    {
+        var sourceDb = CouchServer.NewDbName("source");
+        var targetDb = CouchServer.NewDbName("target");
+        await Client.CreateDbAsync(sourceDb);
+        var doc = ContinuousDoc(sourceDb, targetDb);
+        using var replicator = ServerReplicator.Connect(server.Url.AbsoluteUri);
+
+        var started = await replicator.StartAsync(doc);
+
+        Assert.Null(started.ReplicationId);
+        Assert.Equal(CouchReplicationState.Running, started.State);
+        Assert.Contains(Messages(replicator), m => m.IsWarning && m.Text.Contains("cannot be listed or cancelled"));
+        var byDoc = await Assert.ThrowsAsync<CouchReplicationException>(() => replicator.StopAsync(doc));
+        var byTask = await Assert.ThrowsAsync<CouchReplicationException>(() => replicator.StopAsync(started));
+        Assert.Equal(CouchErrorKind.NotSupported, byDoc.Kind);
+        Assert.Contains("still running", byDoc.Message);
+        Assert.Equal(CouchErrorKind.NotSupported, byTask.Kind);
+        // It is still running: a document written after the cancel arrives.
+        await Client.PutDocAsync(sourceDb, "after-cancel", new Dictionary<string, object?>());
+        await Eventually.HappensAsync(async () => await Client.StatusAsync($"{targetDb}/after-cancel") == HttpStatusCode.OK, "the document in the target");
+    }
+
+    [ServerFact]
+    public async Task Persistent_replications_show_the_state_their_documents_record_and_the_listing_says_why()
+    {
+        var sourceDb = CouchServer.NewDbName("source");
+        await Client.CreateDbAsync(sourceDb);
+        var doc = ContinuousDoc(sourceDb, CouchServer.NewDbName("target"));
+        using var replicator = ServerReplicator.Connect(server.Url.AbsoluteUri);
+
+        var started = await replicator.PersistAsync(doc);
+        var first = await replicator.ActiveTasksAsync(includeInactive: false);
+        var warnings = Messages(replicator).Where(m => m.IsWarning).ToList();
+        await replicator.ActiveTasksAsync(includeInactive: false);
+
+        Assert.Equal(CouchReplicationState.Running, started.State);
+        Assert.NotNull(started.ReplicationId);
+        Assert.Contains(first, t => t.DocId == started.DocId && t.ReplicationId == started.ReplicationId && t.State == CouchReplicationState.Running);
+        Assert.Contains("has no _scheduler", Assert.Single(warnings).Text);
+        Assert.DoesNotContain(Messages(replicator), m => m.IsWarning);
+        await replicator.StopAsync(started);
+    }
+}
