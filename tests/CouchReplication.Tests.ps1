@@ -249,6 +249,16 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         }
     }
 
+    It 'completes -ReplicationId with the session''s task ids and -Type with known task types' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        foreach ($line in "Get-CouchActiveTask -ReplicationId $($task.ReplicationId.Substring(0, 6))", "Stop-CouchReplication -ReplicationId ") {
+            $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $completion.CompletionMatches.CompletionText | Should -Contain $task.ReplicationId
+        }
+        $line = 'Get-CouchActiveTask -Type ind'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('indexer')
+    }
+
     It 'reports an unknown id as CouchReplication.NotFound' {
         $err = $null
         Stop-CouchReplication -ReplicationId 'no-such-replication' -ErrorVariable err -ErrorAction SilentlyContinue

@@ -14,6 +14,10 @@ public sealed record CouchActiveTask
     /// <summary>The task type: <c>replication</c>, or for a server's other tasks <c>indexer</c>, <c>database_compaction</c> ...</summary>
     public string Type { get; init; } = "replication";
 
+    /// <summary>The task types CouchDB's <c>_active_tasks</c> shows, for completion.</summary>
+    public static IReadOnlyList<string> KnownTypes { get; } =
+        ["replication", "indexer", "database_compaction", "view_compaction", "search_indexer"];
+
     /// <summary>The scheduler state.</summary>
     public CouchReplicationState State { get; init; }
 

@@ -23,11 +23,13 @@ public sealed class GetCouchActiveTaskCommand : PSCmdlet
     /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to get; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ReplicationIdCompleter))]
     public string[]? ReplicationId { get; set; }
 
     /// <summary>Task types to get (replications are of type <c>replication</c>); wildcards allowed.</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(TaskTypeCompleter))]
     public string[]? Type { get; set; }
 
     /// <summary>Include finished replications (completed, failed, stopped); on a server, persistent replications that are not running.</summary>

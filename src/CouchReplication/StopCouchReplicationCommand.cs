@@ -30,6 +30,7 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
     /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to stop; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ReplicationIdCompleter))]
     public string[] ReplicationId { get; set; } = [];
 
     /// <summary>A CouchReplicationTask or CouchActiveTask, or the replication document that started the replication.</summary>
