@@ -107,6 +107,26 @@ Describe 'Start-CouchReplication' {
         }
     }
 
+    It 'reports progress while it waits' {
+        $source = New-SeededDb 50
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($Module, $Source, $Target)
+                Import-Module $Module
+                Start-CouchReplication $Source $Target -CreateTarget
+            }).AddArgument($modulePath).AddArgument("$url$source").AddArgument("$url$(New-TestDbName 'target')")
+            $result = $ps.Invoke()
+            $result.DocsWritten | Should -Be 50
+            $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+            $ps.Streams.Progress[0].Activity | Should -Match "Replicating http://admin:\*\*\*\*\*@.*$source"
+            $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'takes credentials as PSCredential' {
         $source = New-SeededDb 2
         $plainUrl = $url -replace '//[^@]+@', '//'
