@@ -279,6 +279,22 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('indexer')
     }
 
+    It 'stops every replication, each with a final checkpoint, when the session ends' {
+        $targets = 1..3 | ForEach-Object { New-TestDbName 'target' }
+        $script = "Import-Module '$modulePath'; " + (($targets | ForEach-Object { "`$null = Start-CouchReplication '$url$source' '$url$_' -CreateTarget -Continuous -CheckpointInterval 600000" }) -join '; ') +
+            "; `$deadline = (Get-Date).AddSeconds(30); while ((Get-CouchActiveTask | Where-Object DocsWritten -eq 3).Count -lt 3 -and (Get-Date) -lt `$deadline) { Start-Sleep -Milliseconds 50 }"
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $process = Start-Process pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $process.WaitForExit(60000) | Should -BeTrue -Because 'leaving the session must not hang on continuous replications'
+        foreach ($target in $targets) {
+            (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 3
+            # The interval (10 minutes) never came: this checkpoint is the one written as the session ended.
+            $doc = New-CouchReplicationDoc -Source "$url$source" -Target "$url$target" -CreateTarget -Continuous
+            $checkpointId = ([CouchReplication.ReplicationRegistry]::Session.TaskIdOfAsync($doc).GetAwaiter().GetResult()).Split('+')[0]
+            (Invoke-TestCouch -Url $url -Path "$target/_local/$checkpointId").source_last_seq | Should -Not -BeNullOrEmpty
+        }
+    }
+
     It 'reports an unknown id as CouchReplication.NotFound' {
         $err = $null
         Stop-CouchReplication -ReplicationId 'no-such-replication' -ErrorVariable err -ErrorAction SilentlyContinue
