@@ -64,6 +64,23 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
         Assert.DoesNotContain("wrong-proxy-password", error.ToString());
     }
 
+    [ServerFact(RequiresProgram = "tinyproxy")]
+    public async Task Https_goes_through_the_proxy_in_a_connect_tunnel()
+    {
+        using var proxy = new TinyProxy();
+        await using var tls = new TlsTerminator(server.Url);
+        var sourceDb = await SeedAsync();
+
+        var result = await (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
+        {
+            Source = new Uri(tls.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url(),
+        }, skipCertificateCheck: true)).Task.Completion.WaitAsync(Limit);
+
+        Assert.Equal(10, result.DocsWritten);
+        Assert.Contains($"CONNECT 127.0.0.1:{tls.Url.Port}", proxy.LogText());
+        Assert.DoesNotContain(sourceDb, proxy.LogText()); // the proxy saw only the tunnel, not the requests in it
+    }
+
     [ServerFact]
     public async Task Custom_headers_go_to_their_end_only_and_the_auth_object_authenticates()
     {
