@@ -10,6 +10,7 @@ internal sealed record BenchOptions
 
           --url URL               server root with admin credentials, e.g. http://admin:pw@127.0.0.1:5984/
           --couchdb               start a throwaway Apache CouchDB from /opt/couchdb instead (deleted afterwards)
+          --server-pid PID        the server's process, to report its CPU time per phase (known with --couchdb)
           --docs N                documents to seed (default 10000)
           --size BYTES            JSON size of each document, attachments aside (default 1024)
           --attachments K         inline attachments per document (default 0)
@@ -29,6 +30,7 @@ internal sealed record BenchOptions
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }
+    public int? ServerPid { get; init; }
     public int Docs { get; init; } = 10_000;
     public int Size { get; init; } = 1024;
     public int Attachments { get; init; }
@@ -59,6 +61,7 @@ internal sealed record BenchOptions
             {
                 "--url" => options with { Url = ServerUrl(Value()) },
                 "--couchdb" => options with { StartCouchDb = true },
+                "--server-pid" => options with { ServerPid = Number(1) },
                 "--docs" => options with { Docs = Number(1) },
                 "--size" => options with { Size = Number(0) },
                 "--attachments" => options with { Attachments = Number(0) },

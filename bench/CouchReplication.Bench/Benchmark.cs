@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -8,7 +9,7 @@ namespace CouchReplication.Bench;
 /// into fresh targets, then the continuous latency and the idle cost; each figure is printed as
 /// soon as it is measured, the comparison at the end of the copies.
 /// </summary>
-internal sealed class Benchmark(CouchClient client, BenchOptions options, string dbPrefix, CancellationToken ct)
+internal sealed class Benchmark(CouchClient client, Process? server, BenchOptions options, string dbPrefix, CancellationToken ct)
 {
     private static readonly TimeSpan QuietLimit = TimeSpan.FromMinutes(5);
     private bool _isCouchDb;
@@ -20,6 +21,12 @@ internal sealed class Benchmark(CouchClient client, BenchOptions options, string
         Print($"CouchReplication benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Print($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         Print($"server:  {server} at {client.Root}");
+        // Other processes on the machine skew every figure: say how busy it was before we started.
+        await using (var before = ResourceMonitor.Start(interval: null))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            Print($"machine busy before the run: {Percent((await before.StopAsync()).MachineBusy)}");
+        }
 
         if (options.Runs("engine") || options.Runs("server") || options.Runs("raw")) await CopiesAsync();
         if (options.Runs("latency")) await LatenciesAsync();
@@ -45,9 +52,9 @@ internal sealed class Benchmark(CouchClient client, BenchOptions options, string
             await client.WaitUntilQuietAsync(QuietLimit);
             var run = phase switch
             {
-                "engine" => await EngineOneShot.RunAsync(client, sourceDb, targetDb, options, ct),
-                "server" => await ServerReplicator.RunAsync(client, sourceDb, targetDb, options),
-                _ => await RawCopy.RunAsync(client, sourceDb, targetDb, options, ct),
+                "engine" => await EngineOneShot.RunAsync(client, server, sourceDb, targetDb, options, ct),
+                "server" => await ServerReplicator.RunAsync(client, server, sourceDb, targetDb, options),
+                _ => await RawCopy.RunAsync(client, server, sourceDb, targetDb, options, ct),
             };
             runs.Add(run);
             Print($"  {run.Name}: {run.DocsPerSecond:N0} docs/s, {run.Usage.Elapsed.TotalSeconds:N1} s"
@@ -55,9 +62,15 @@ internal sealed class Benchmark(CouchClient client, BenchOptions options, string
         }
 
         Print();
-        Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"machine busy",13}");
+        // CPU per 1000 docs (server + this process) is what a shared machine's noise moves least.
+        Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"CPU ms/1000 docs",17} {"machine busy",13}");
         foreach (var run in runs)
-            Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {run.Usage.Elapsed.TotalSeconds,8:N1} {run.Usage.ProcessCores,9:P0} {Percent(run.Usage.MachineBusy),13}");
+        {
+            var u = run.Usage;
+            var perThousand = u.ServerCpu is { } serverCpu ? ((serverCpu + u.ProcessCpu).TotalMilliseconds * 1000 / run.Docs).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
+            Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
+                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13}");
+        }
         var engine = runs.FirstOrDefault(r => r.Name.StartsWith("engine", StringComparison.Ordinal));
         var serverRun = runs.FirstOrDefault(r => r.Name.StartsWith("server", StringComparison.Ordinal));
         var raw = runs.FirstOrDefault(r => r.Name.StartsWith("raw", StringComparison.Ordinal));
@@ -69,7 +82,6 @@ internal sealed class Benchmark(CouchClient client, BenchOptions options, string
             var u = engine.Usage;
             Print($"engine memory: peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
                   + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
-            Print($"engine CPU:    {u.ProcessCpu.TotalSeconds:N1} s in this process ({u.ProcessCpu.TotalMilliseconds * 1000 / engine.Docs:N0} ms per 1000 docs)");
         }
     }
 
@@ -120,8 +132,9 @@ internal sealed class Benchmark(CouchClient client, BenchOptions options, string
         var idle = await IdleCost.MeasureAsync(client, dbPrefix, options, ct);
         var u = idle.Usage;
         Print($"idle: {idle.Replications} continuous engine replications ({idle.StillRunning} running at the end), {u.Elapsed.TotalSeconds:N0} s window: "
-              + $"{idle.CpuMsPerSecond:N1} ms CPU per second ({u.ProcessCores:P1} of a core, {idle.CpuMsPerSecond * 1000 / idle.Replications:N1} µs/s per replication), "
-              + $"working set {Mib(u.PeakWorkingSet)}, {u.PeakThreads} threads, allocated {Mib(u.AllocatedBytes)}");
+              + $"{idle.CpuMsPerSecond:N1} ms CPU per second ({u.ProcessCores:P1} of a core); without replications {idle.BaselineCpuMsPerSecond:N1} ms/s; "
+              + $"{idle.MicrosecondsPerReplication:N0} µs/s per replication");
+        Print($"      working set {Mib(u.PeakWorkingSet)}, {u.PeakThreads} threads, allocated {u.AllocatedBytes / 1024.0 / u.Elapsed.TotalSeconds:N0} KiB/s, GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}");
     }
 
     private static void PrintLatency(LatencyResult result) =>

@@ -1,9 +1,11 @@
+using System.Diagnostics;
+
 namespace CouchReplication.Bench;
 
 /// <summary>The engine's one-shot replication, started through its public API as the cmdlets start it.</summary>
 internal static class EngineOneShot
 {
-    public static async Task<OneShotRun> RunAsync(CouchClient client, string sourceDb, string targetDb, BenchOptions options, CancellationToken ct)
+    public static async Task<OneShotRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options, CancellationToken ct)
     {
         var doc = new CouchReplicationDoc
         {
@@ -12,7 +14,7 @@ internal static class EngineOneShot
             WorkerProcesses = options.Workers,
             WorkerBatchSize = options.BatchSize,
         };
-        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval);
+        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
         var (task, _) = await new ReplicationRegistry().StartAsync(doc, ct);
         CouchReplicationResult result;
         try

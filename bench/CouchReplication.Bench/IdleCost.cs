@@ -1,10 +1,18 @@
 namespace CouchReplication.Bench;
 
-/// <summary>What idle continuous replications cost this process over a window.</summary>
-internal sealed record IdleResult(int Replications, int StillRunning, ResourceUsage Usage)
+/// <summary>What idle continuous replications cost this process over a window, and what the process costs without them.</summary>
+internal sealed record IdleResult(int Replications, int StillRunning, ResourceUsage Usage, ResourceUsage Baseline)
 {
     /// <summary>CPU milliseconds per second of wall time, all replications together.</summary>
-    public double CpuMsPerSecond => Usage.ProcessCpu.TotalMilliseconds / Usage.Elapsed.TotalSeconds;
+    public double CpuMsPerSecond => CpuMs(Usage);
+
+    /// <summary>The same for the process before any replication started (runtime, sampling).</summary>
+    public double BaselineCpuMsPerSecond => CpuMs(Baseline);
+
+    /// <summary>What one replication adds, in CPU microseconds per second.</summary>
+    public double MicrosecondsPerReplication => (CpuMsPerSecond - BaselineCpuMsPerSecond) * 1000 / Replications;
+
+    private static double CpuMs(ResourceUsage usage) => usage.ProcessCpu.TotalMilliseconds / usage.Elapsed.TotalSeconds;
 }
 
 /// <summary>
@@ -36,6 +44,11 @@ internal static class IdleCost
             writer.WriteEndObject();
         })).Dispose();
 
+        // The process costs something with nothing running (runtime timers, the sampling itself),
+        // measured once the previous phase's after-effects (JIT tier-up, collections) have settled.
+        await Task.Delay(Settle, ct);
+        var baseline = await MeasureWindowAsync(TimeSpan.FromSeconds(Math.Max(5, options.IdleSeconds / 3)), ct);
+
         var registry = new ReplicationRegistry();
         try
         {
@@ -48,9 +61,11 @@ internal static class IdleCost
                 tasks.Add((await registry.StartAsync(doc, ct)).Task);
             }
 
-            // Idle means caught up: every replication has copied the seed and follows the feed.
+            // Idle means caught up and checkpointed (the first periodic checkpoint comes up to
+            // checkpoint_interval after the start): every replication has copied the seed, recorded
+            // it on both sides, and only follows the feed.
             var deadline = DateTime.UtcNow + StartLimit;
-            while (!tasks.All(t => t.State == CouchReplicationState.Running && t.ToActiveTask().DocsWritten >= SeedDocs))
+            while (!tasks.All(IsIdle))
             {
                 if (DateTime.UtcNow > deadline || tasks.Any(t => t.IsFinished))
                     throw new InvalidOperationException($"The idle replications did not all catch up: {string.Join("; ", tasks.Where(t => t.State != CouchReplicationState.Running).Take(3))}");
@@ -58,15 +73,26 @@ internal static class IdleCost
             }
             await Task.Delay(Settle, ct);
 
-            // Sampling costs CPU too: once a second is enough for an idle process.
-            await using var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(1));
-            await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), ct);
-            var usage = await monitor.StopAsync();
-            return new IdleResult(tasks.Count, tasks.Count(t => t.State == CouchReplicationState.Running), usage);
+            var usage = await MeasureWindowAsync(TimeSpan.FromSeconds(options.IdleSeconds), ct);
+            return new IdleResult(tasks.Count, tasks.Count(t => t.State == CouchReplicationState.Running), usage, baseline);
         }
         finally
         {
             registry.StopAll(TimeSpan.FromSeconds(30));
         }
+    }
+
+    private static bool IsIdle(CouchReplicationTask task)
+    {
+        var state = task.ToActiveTask();
+        return state.State == CouchReplicationState.Running && state.DocsWritten >= SeedDocs
+            && state.ThroughSeq == state.SourceSeq && state.CheckpointedSourceSeq == state.ThroughSeq;
+    }
+
+    private static async Task<ResourceUsage> MeasureWindowAsync(TimeSpan window, CancellationToken ct)
+    {
+        await using var monitor = ResourceMonitor.Start(interval: null);
+        await Task.Delay(window, ct);
+        return await monitor.StopAsync();
     }
 }

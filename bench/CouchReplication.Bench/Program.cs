@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using CouchReplication.Bench;
 
 BenchOptions options;
@@ -11,21 +13,24 @@ catch (ArgumentException e)
     return 2;
 }
 
-// Ctrl+C stops the measurement, but clean-up (databases, a throwaway server) still runs.
+// Ctrl+C or a kill stops the measurement, but clean-up (databases, a throwaway server) still runs.
 using var stopping = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext signal)
 {
-    e.Cancel = true;
+    signal.Cancel = true;
     stopping.Cancel();
-};
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 using var couchDb = options.StartCouchDb ? await ThrowawayCouchDb.StartAsync() : null;
 var serverUrl = couchDb?.Url ?? options.Url!;
+using var serverProcess = couchDb is null && options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
 using var client = new CouchClient(serverUrl, stopping.Token);
 var dbPrefix = $"bench-{Guid.NewGuid().ToString("N")[..8]}-";
 try
 {
-    await new Benchmark(client, options, dbPrefix, stopping.Token).RunAsync();
+    await new Benchmark(client, couchDb?.Process ?? serverProcess, options, dbPrefix, stopping.Token).RunAsync();
     return 0;
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)

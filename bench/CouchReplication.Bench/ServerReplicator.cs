@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace CouchReplication.Bench;
@@ -6,9 +7,9 @@ namespace CouchReplication.Bench;
 internal static class ServerReplicator
 {
     /// <summary>A one-shot <c>_replicate</c> answers when the copy is done.</summary>
-    public static async Task<OneShotRun> RunAsync(CouchClient client, string sourceDb, string targetDb, BenchOptions options)
+    public static async Task<OneShotRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options)
     {
-        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval);
+        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
         using var answer = await client.PostAsync("_replicate", writer => WriteRequest(writer, client, sourceDb, targetDb, options, continuous: false), TimeSpan.FromHours(2));
         var usage = await monitor.StopAsync();
         return new OneShotRun("server replicator (_replicate)", options.Docs, DocsWritten(answer.RootElement), usage);

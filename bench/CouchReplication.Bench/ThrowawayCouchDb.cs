@@ -13,18 +13,20 @@ internal sealed class ThrowawayCouchDb : IDisposable
 {
     private const string Home = "/opt/couchdb";
     private const string Admin = "admin", Password = "bench";
-    private readonly Process _process;
     private readonly string _dir;
 
     private ThrowawayCouchDb(Process process, string dir, Uri url)
     {
-        _process = process;
+        Process = process;
         _dir = dir;
         Url = url;
     }
 
     /// <summary>The server root with admin credentials.</summary>
     public Uri Url { get; }
+
+    /// <summary>The server's process (the start script execs the Erlang VM, so this is CouchDB itself).</summary>
+    public Process Process { get; }
 
     public static async Task<ThrowawayCouchDb> StartAsync()
     {
@@ -87,7 +89,7 @@ internal sealed class ThrowawayCouchDb : IDisposable
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"CouchDB exited with code {_process.ExitCode}; see {_dir}/couch.log");
+            if (Process.HasExited) throw new InvalidOperationException($"CouchDB exited with code {Process.ExitCode}; see {_dir}/couch.log");
             try
             {
                 (await client.GetAsync("_users", TimeSpan.FromSeconds(5))).Dispose();
@@ -109,12 +111,12 @@ internal sealed class ThrowawayCouchDb : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
+        if (!Process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
+            Process.Kill(entireProcessTree: true);
+            Process.WaitForExit(10_000);
         }
-        _process.Dispose();
+        Process.Dispose();
         try { Directory.Delete(_dir, recursive: true); }
         catch (IOException) { /* a file still held by the dying server: temp space, cleaned by the OS */ }
     }
