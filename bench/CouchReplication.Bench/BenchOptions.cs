@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace CouchReplication.Bench;
+
+/// <summary>The command line: which server, what data, which measurements.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/CouchReplication.Bench -- (--url URL | --couchdb) [options]
+
+          --url URL               server root with admin credentials, e.g. http://admin:pw@127.0.0.1:5984/
+          --couchdb               start a throwaway Apache CouchDB from /opt/couchdb instead (deleted afterwards)
+          --server-pid PID        the server's process, to report its CPU time per phase (known with --couchdb)
+          --docs N                documents to seed (default 10000)
+          --size BYTES            JSON size of each document, attachments aside (default 1024)
+          --attachments K         inline attachments per document (default 0)
+          --attachment-size BYTES size of each attachment (default 4096)
+          --conflicts PCT         percentage of documents given a second, conflicting leaf (default 0)
+          --workers N             worker_processes for the engine and the server's replicator (default: theirs, 4)
+          --batch-size N          worker_batch_size for both (default: theirs, 500)
+          --raw-parallel N        concurrent batches in the raw copy (default 4)
+          --raw-batch-size N      documents per batch in the raw copy and the seeding (default 1000)
+          --latency-writes N      writes timed for the continuous latency (default 200)
+          --idle-replications N   continuous replications left idle for the CPU measurement (default 100)
+          --idle-seconds S        length of the idle window (default 30)
+          --phases LIST           any of engine,server,raw,latency,idle (default: all)
+        """;
+
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle"];
+
+    public Uri? Url { get; init; }
+    public bool StartCouchDb { get; init; }
+    public int? ServerPid { get; init; }
+    public int Docs { get; init; } = 10_000;
+    public int Size { get; init; } = 1024;
+    public int Attachments { get; init; }
+    public int AttachmentSize { get; init; } = 4096;
+    public int ConflictPercent { get; init; }
+    public int? Workers { get; init; }
+    public int? BatchSize { get; init; }
+    public int RawParallel { get; init; } = 4;
+    public int RawBatchSize { get; init; } = 1000;
+    public int LatencyWrites { get; init; } = 200;
+    public int IdleReplications { get; init; } = 100;
+    public int IdleSeconds { get; init; } = 30;
+    public IReadOnlySet<string> Phases { get; init; } = AllPhases.ToHashSet();
+
+    public bool Runs(string phase) => Phases.Contains(phase);
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with the reason.</summary>
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Number(int minimum) =>
+                int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= minimum
+                    ? n : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {minimum}");
+            options = args[i] switch
+            {
+                "--url" => options with { Url = ServerUrl(Value()) },
+                "--couchdb" => options with { StartCouchDb = true },
+                "--server-pid" => options with { ServerPid = Number(1) },
+                "--docs" => options with { Docs = Number(1) },
+                "--size" => options with { Size = Number(0) },
+                "--attachments" => options with { Attachments = Number(0) },
+                "--attachment-size" => options with { AttachmentSize = Number(1) },
+                "--conflicts" => options with { ConflictPercent = Number(0) is var p and <= 100 ? p : throw new ArgumentException("--conflicts is a percentage, 0 to 100") },
+                "--workers" => options with { Workers = Number(1) },
+                "--batch-size" => options with { BatchSize = Number(1) },
+                "--raw-parallel" => options with { RawParallel = Number(1) },
+                "--raw-batch-size" => options with { RawBatchSize = Number(1) },
+                "--latency-writes" => options with { LatencyWrites = Number(1) },
+                "--idle-replications" => options with { IdleReplications = Number(1) },
+                "--idle-seconds" => options with { IdleSeconds = Number(1) },
+                "--phases" => options with { Phases = PhaseList(Value()) },
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
+            };
+        }
+        if ((options.Url is null) == !options.StartCouchDb)
+            throw new ArgumentException("give exactly one of --url and --couchdb");
+        return options;
+    }
+
+    private static Uri ServerUrl(string text) =>
+        Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url : throw new ArgumentException($"'{text}' is not an http(s) URL");
+
+    private static HashSet<string> PhaseList(string text)
+    {
+        var phases = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var unknown = phases.Except(AllPhases).ToList();
+        return unknown.Count == 0 ? phases : throw new ArgumentException($"unknown phase(s) {string.Join(", ", unknown)}; known: {string.Join(",", AllPhases)}");
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace CouchReplication.Bench;
+
+/// <summary>
+/// One benchmark run: seed the source, copy it three ways (engine, server replicator, raw copy)
+/// into fresh targets, then the continuous latency and the idle cost; each figure is printed as
+/// soon as it is measured, the comparison at the end of the copies.
+/// </summary>
+internal sealed class Benchmark(CouchClient client, Process? server, BenchOptions options, string dbPrefix, CancellationToken ct)
+{
+    private static readonly TimeSpan QuietLimit = TimeSpan.FromMinutes(5);
+    private bool _isCouchDb;
+
+    public async Task RunAsync()
+    {
+        string server;
+        (_isCouchDb, server) = await client.IdentifyAsync();
+        Print($"CouchReplication benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Print($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        Print($"server:  {server} at {client.Root}");
+        // Other processes on the machine skew every figure: say how busy it was before we started.
+        await using (var before = ResourceMonitor.Start(interval: null))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            Print($"machine busy before the run: {Percent((await before.StopAsync()).MachineBusy)}");
+        }
+
+        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw")) await CopiesAsync();
+        if (options.Runs("latency")) await LatenciesAsync();
+        if (options.Runs("idle")) await IdleAsync();
+    }
+
+    private async Task CopiesAsync()
+    {
+        var sourceDb = dbPrefix + "source";
+        (await client.PutAsync(sourceDb)).Dispose();
+        var seed = await new Seeder(options).SeedAsync(client, sourceDb);
+        Print();
+        Print($"data:    {seed.Docs:N0} docs x {options.Size:N0} B, {options.Attachments} attachment(s) of {options.AttachmentSize:N0} B each, "
+              + $"{options.ConflictPercent}% conflicted: {seed.Revisions:N0} leaf revisions");
+        Print($"seeding: {seed.Docs / seed.Elapsed.TotalSeconds:N0} docs/s in {seed.Elapsed.TotalSeconds:N1} s "
+              + $"(write only: _bulk_docs new_edits:false, {options.RawBatchSize} docs per request, {options.RawParallel} in flight)");
+
+        var runs = new List<OneShotRun>();
+        foreach (var phase in new[] { "engine", "server", "raw" }.Where(options.Runs))
+        {
+            var targetDb = dbPrefix + "target-" + phase;
+            (await client.PutAsync(targetDb)).Dispose();
+            await client.WaitUntilQuietAsync(QuietLimit);
+            var run = phase switch
+            {
+                "engine" => await EngineOneShot.RunAsync(client, server, sourceDb, targetDb, options, ct),
+                "server" => await ServerReplicator.RunAsync(client, server, sourceDb, targetDb, options),
+                _ => await RawCopy.RunAsync(client, server, sourceDb, targetDb, options, ct),
+            };
+            runs.Add(run);
+            Print($"  {run.Name}: {run.DocsPerSecond:N0} docs/s, {run.Usage.Elapsed.TotalSeconds:N1} s"
+                  + (run.RevisionsWritten == seed.Revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {seed.Revisions:N0} revisions written"));
+        }
+
+        Print();
+        // CPU per 1000 docs (server + this process) is what a shared machine's noise moves least.
+        Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"CPU ms/1000 docs",17} {"machine busy",13}");
+        foreach (var run in runs)
+        {
+            var u = run.Usage;
+            var perThousand = u.ServerCpu is { } serverCpu ? ((serverCpu + u.ProcessCpu).TotalMilliseconds * 1000 / run.Docs).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
+            Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
+                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13}");
+        }
+        var engine = runs.FirstOrDefault(r => r.Name.StartsWith("engine", StringComparison.Ordinal));
+        var serverRun = runs.FirstOrDefault(r => r.Name.StartsWith("server", StringComparison.Ordinal));
+        var raw = runs.FirstOrDefault(r => r.Name.StartsWith("raw", StringComparison.Ordinal));
+        if (engine is not null && serverRun is not null) Print($"engine / server replicator: {engine.DocsPerSecond / serverRun.DocsPerSecond:N2}x");
+        if (engine is not null && raw is not null) Print($"engine / raw copy limit:    {engine.DocsPerSecond / raw.DocsPerSecond:P0}");
+        if (serverRun is not null && raw is not null) Print($"server / raw copy limit:    {serverRun.DocsPerSecond / raw.DocsPerSecond:P0}");
+        if (engine is not null)
+        {
+            var u = engine.Usage;
+            Print($"engine memory: peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
+                  + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
+        }
+    }
+
+    private async Task LatenciesAsync()
+    {
+        Print();
+        Print($"continuous latency, {options.LatencyWrites} single writes, from sending the write to the document in the target's changes feed:");
+        var engineSource = dbPrefix + "latency-source-engine";
+        var engineTarget = dbPrefix + "latency-target-engine";
+        (await client.PutAsync(engineSource)).Dispose();
+        (await client.PutAsync(engineTarget)).Dispose();
+        var doc = new CouchReplicationDoc { Source = client.DbUrl(engineSource), Target = client.DbUrl(engineTarget), Continuous = true };
+        var registry = new ReplicationRegistry();
+        try
+        {
+            await registry.StartAsync(doc, ct);
+            PrintLatency(await ContinuousLatency.MeasureAsync("engine", client, engineSource, engineTarget, options.LatencyWrites, ct));
+        }
+        finally
+        {
+            registry.StopAll(TimeSpan.FromSeconds(30));
+        }
+
+        if (!_isCouchDb)
+        {
+            // pouchdb-server's _replicate cancel does not stop a continuous replication (DESIGN.md).
+            Print("  server replicator: skipped on pouchdb-server (its continuous _replicate cannot be cancelled)");
+            return;
+        }
+        var serverSource = dbPrefix + "latency-source-server";
+        var serverTarget = dbPrefix + "latency-target-server";
+        (await client.PutAsync(serverSource)).Dispose();
+        (await client.PutAsync(serverTarget)).Dispose();
+        var id = await ServerReplicator.StartContinuousAsync(client, serverSource, serverTarget, options);
+        try
+        {
+            PrintLatency(await ContinuousLatency.MeasureAsync("server replicator", client, serverSource, serverTarget, options.LatencyWrites, ct));
+        }
+        finally
+        {
+            await ServerReplicator.CancelAsync(client, id);
+        }
+    }
+
+    private async Task IdleAsync()
+    {
+        Print();
+        var idle = await IdleCost.MeasureAsync(client, dbPrefix, options, ct);
+        var u = idle.Usage;
+        Print($"idle: {idle.Replications} continuous engine replications ({idle.StillRunning} running at the end), {u.Elapsed.TotalSeconds:N0} s window: "
+              + $"{idle.CpuMsPerSecond:N1} ms CPU per second ({u.ProcessCores:P1} of a core); without replications {idle.BaselineCpuMsPerSecond:N1} ms/s; "
+              + $"{idle.MicrosecondsPerReplication:N0} µs/s per replication");
+        Print($"      working set {Mib(u.PeakWorkingSet)}, {u.PeakThreads} threads, allocated {u.AllocatedBytes / 1024.0 / u.Elapsed.TotalSeconds:N0} KiB/s, GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}");
+    }
+
+    private static void PrintLatency(LatencyResult result) =>
+        Print($"  {result.Name}: p50 {result.Percentile(50):N0} ms, p95 {result.Percentile(95):N0} ms, max {result.Milliseconds.Max():N0} ms");
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:N0} MiB";
+
+    private static string Percent(double? share) => share is { } s ? s.ToString("P0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static void Print(string line = "") => Console.WriteLine(line);
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace CouchReplication.Bench;
+
+/// <summary>The engine's one-shot replication, started through its public API as the cmdlets start it.</summary>
+internal static class EngineOneShot
+{
+    public static async Task<OneShotRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options, CancellationToken ct)
+    {
+        var doc = new CouchReplicationDoc
+        {
+            Source = client.DbUrl(sourceDb),
+            Target = client.DbUrl(targetDb),
+            WorkerProcesses = options.Workers,
+            WorkerBatchSize = options.BatchSize,
+        };
+        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
+        var (task, _) = await new ReplicationRegistry().StartAsync(doc, ct);
+        CouchReplicationResult result;
+        try
+        {
+            result = await task.Completion.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            task.Stop();
+            throw;
+        }
+        var usage = await monitor.StopAsync();
+        return new OneShotRun("engine (this module)", options.Docs, result.DocsWritten, usage);
+    }
+}

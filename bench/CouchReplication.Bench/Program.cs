@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CouchReplication.Bench;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}{Environment.NewLine}{Environment.NewLine}{BenchOptions.Usage}");
+    return 2;
+}
+
+// Ctrl+C or a kill stops the measurement, but clean-up (databases, a throwaway server) still runs.
+using var stopping = new CancellationTokenSource();
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true;
+    stopping.Cancel();
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+using var couchDb = options.StartCouchDb ? await ThrowawayCouchDb.StartAsync() : null;
+var serverUrl = couchDb?.Url ?? options.Url!;
+using var serverProcess = couchDb is null && options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
+using var client = new CouchClient(serverUrl, stopping.Token);
+var dbPrefix = $"bench-{Guid.NewGuid().ToString("N")[..8]}-";
+try
+{
+    await new Benchmark(client, couchDb?.Process ?? serverProcess, options, dbPrefix, stopping.Token).RunAsync();
+    return 0;
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped.");
+    return 130;
+}
+finally
+{
+    using var cleanup = new CouchClient(serverUrl, CancellationToken.None);
+    await cleanup.DeleteDatabasesAsync(dbPrefix);
+}
