@@ -97,7 +97,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         var registry = new ReplicationRegistry();
         try
         {
-            await registry.StartAsync(doc, ct);
+            await registry.StartAsync(doc, ct: ct);
             PrintLatency(await ContinuousLatency.MeasureAsync("engine", client, engineSource, engineTarget, options.LatencyWrites, ct));
         }
         finally

@@ -15,7 +15,7 @@ internal static class EngineOneShot
             WorkerBatchSize = options.BatchSize,
         };
         await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
-        var (task, _) = await new ReplicationRegistry().StartAsync(doc, ct);
+        var (task, _) = await new ReplicationRegistry().StartAsync(doc, ct: ct);
         CouchReplicationResult result;
         try
         {

@@ -58,7 +58,7 @@ internal static class IdleCost
                 var targetDb = $"{dbPrefix}idle-target-{i:D4}";
                 (await client.PutAsync(targetDb)).Dispose();
                 var doc = new CouchReplicationDoc { Source = client.DbUrl(sourceDb), Target = client.DbUrl(targetDb), Continuous = true };
-                tasks.Add((await registry.StartAsync(doc, ct)).Task);
+                tasks.Add((await registry.StartAsync(doc, ct: ct)).Task);
             }
 
             // Idle means caught up and checkpointed (the first periodic checkpoint comes up to
