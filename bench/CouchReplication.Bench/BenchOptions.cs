@@ -24,6 +24,7 @@ internal sealed record BenchOptions
           --idle-replications N   continuous replications left idle for the CPU measurement (default 100)
           --idle-seconds S        length of the idle window (default 30)
           --phases LIST           any of engine,server,raw,latency,idle (default: all)
+          --help                  this text
         """;
 
     public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle"];

@@ -16,11 +16,11 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
 
     public async Task RunAsync()
     {
-        string server;
-        (_isCouchDb, server) = await client.IdentifyAsync();
+        string serverName;
+        (_isCouchDb, serverName) = await client.IdentifyAsync();
         Print($"CouchReplication benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Print($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-        Print($"server:  {server} at {client.Root}");
+        Print($"server:  {serverName} at {client.Root}");
         // Other processes on the machine skew every figure: say how busy it was before we started.
         await using (var before = ResourceMonitor.Start(interval: null))
         {
@@ -44,7 +44,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print($"seeding: {seed.Docs / seed.Elapsed.TotalSeconds:N0} docs/s in {seed.Elapsed.TotalSeconds:N1} s "
               + $"(write only: _bulk_docs new_edits:false, {options.RawBatchSize} docs per request, {options.RawParallel} in flight)");
 
-        var runs = new List<OneShotRun>();
+        var runs = new Dictionary<string, OneShotRun>();
         foreach (var phase in new[] { "engine", "server", "raw" }.Where(options.Runs))
         {
             var targetDb = dbPrefix + "target-" + phase;
@@ -56,7 +56,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
                 "server" => await ServerReplicator.RunAsync(client, server, sourceDb, targetDb, options),
                 _ => await RawCopy.RunAsync(client, server, sourceDb, targetDb, options, ct),
             };
-            runs.Add(run);
+            runs[phase] = run;
             Print($"  {run.Name}: {run.DocsPerSecond:N0} docs/s, {run.Usage.Elapsed.TotalSeconds:N1} s"
                   + (run.RevisionsWritten == seed.Revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {seed.Revisions:N0} revisions written"));
         }
@@ -64,16 +64,16 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print();
         // CPU per 1000 docs (server + this process) is what a shared machine's noise moves least.
         Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"CPU ms/1000 docs",17} {"machine busy",13}");
-        foreach (var run in runs)
+        foreach (var run in runs.Values)
         {
             var u = run.Usage;
             var perThousand = u.ServerCpu is { } serverCpu ? ((serverCpu + u.ProcessCpu).TotalMilliseconds * 1000 / run.Docs).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
             Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
                   + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13}");
         }
-        var engine = runs.FirstOrDefault(r => r.Name.StartsWith("engine", StringComparison.Ordinal));
-        var serverRun = runs.FirstOrDefault(r => r.Name.StartsWith("server", StringComparison.Ordinal));
-        var raw = runs.FirstOrDefault(r => r.Name.StartsWith("raw", StringComparison.Ordinal));
+        var engine = runs.GetValueOrDefault("engine");
+        var serverRun = runs.GetValueOrDefault("server");
+        var raw = runs.GetValueOrDefault("raw");
         if (engine is not null && serverRun is not null) Print($"engine / server replicator: {engine.DocsPerSecond / serverRun.DocsPerSecond:N2}x");
         if (engine is not null && raw is not null) Print($"engine / raw copy limit:    {engine.DocsPerSecond / raw.DocsPerSecond:P0}");
         if (serverRun is not null && raw is not null) Print($"server / raw copy limit:    {serverRun.DocsPerSecond / raw.DocsPerSecond:P0}");
@@ -134,7 +134,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print($"idle: {idle.Replications} continuous engine replications ({idle.StillRunning} running at the end), {u.Elapsed.TotalSeconds:N0} s window: "
               + $"{idle.CpuMsPerSecond:N1} ms CPU per second ({u.ProcessCores:P1} of a core); without replications {idle.BaselineCpuMsPerSecond:N1} ms/s; "
               + $"{idle.MicrosecondsPerReplication:N0} µs/s per replication");
-        Print($"      working set {Mib(u.PeakWorkingSet)}, {u.PeakThreads} threads, allocated {u.AllocatedBytes / 1024.0 / u.Elapsed.TotalSeconds:N0} KiB/s, GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}");
+        Print($"      process working set {Mib(u.PeakWorkingSet)}, {u.PeakThreads} threads, allocated {u.AllocatedBytes / 1024.0 / u.Elapsed.TotalSeconds:N0} KiB/s, GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}");
     }
 
     private static void PrintLatency(LatencyResult result) =>

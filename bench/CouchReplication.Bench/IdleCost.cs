@@ -6,7 +6,7 @@ internal sealed record IdleResult(int Replications, int StillRunning, ResourceUs
     /// <summary>CPU milliseconds per second of wall time, all replications together.</summary>
     public double CpuMsPerSecond => CpuMs(Usage);
 
-    /// <summary>The same for the process before any replication started (runtime, sampling).</summary>
+    /// <summary>The same for the process before any replication started.</summary>
     public double BaselineCpuMsPerSecond => CpuMs(Baseline);
 
     /// <summary>What one replication adds, in CPU microseconds per second.</summary>
@@ -44,7 +44,7 @@ internal static class IdleCost
             writer.WriteEndObject();
         })).Dispose();
 
-        // The process costs something with nothing running (runtime timers, the sampling itself),
+        // The process costs something with nothing running (runtime timers, the benchmark itself),
         // measured once the previous phase's after-effects (JIT tier-up, collections) have settled.
         await Task.Delay(Settle, ct);
         var baseline = await MeasureWindowAsync(TimeSpan.FromSeconds(Math.Max(5, options.IdleSeconds / 3)), ct);

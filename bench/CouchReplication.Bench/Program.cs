@@ -2,6 +2,12 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CouchReplication.Bench;
 
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {
@@ -23,14 +29,25 @@ void Stop(PosixSignalContext signal)
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
+Process? namedServer;
+try
+{
+    namedServer = options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
+}
+catch (ArgumentException)
+{
+    Console.Error.WriteLine($"error: --server-pid {options.ServerPid}: no such process");
+    return 2;
+}
+using var namedServerHandle = namedServer;
+
 using var couchDb = options.StartCouchDb ? await ThrowawayCouchDb.StartAsync() : null;
 var serverUrl = couchDb?.Url ?? options.Url!;
-using var serverProcess = couchDb is null && options.ServerPid is { } pid ? Process.GetProcessById(pid) : null;
 using var client = new CouchClient(serverUrl, stopping.Token);
 var dbPrefix = $"bench-{Guid.NewGuid().ToString("N")[..8]}-";
 try
 {
-    await new Benchmark(client, couchDb?.Process ?? serverProcess, options, dbPrefix, stopping.Token).RunAsync();
+    await new Benchmark(client, couchDb?.Process ?? namedServer, options, dbPrefix, stopping.Token).RunAsync();
     return 0;
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)

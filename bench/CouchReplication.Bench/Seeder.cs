@@ -84,7 +84,7 @@ internal sealed class Seeder
         writer.WriteString("_id", Id(n));
         writer.WriteString("_rev", Rev(n, branch));
         writer.WriteNumber("n", n);
-        writer.WriteString("text", _textPool.AsSpan((n * 7919 + branch[0]) % (64 * 1024), _textLength));
+        writer.WriteString("text", _textPool.AsSpan((int)(((long)n * 7919 + branch[0]) % (64 * 1024)), _textLength));
         if (_attachmentData.Length > 0)
         {
             writer.WriteStartObject("_attachments");
