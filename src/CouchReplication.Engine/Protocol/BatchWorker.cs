@@ -35,8 +35,12 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         using var fetched = await fetcher.FetchAsync(missing, ct);
         foreach (var error in fetched.Errors) verbose($"Source could not give {error}");
         var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
-        var withAttachments = fetched.Docs.Where(d => NeedsAttachmentData(d, ancestors[IdOf(d)])).ToList();
-        var plain = fetched.Docs.Except(withAttachments).ToList();
+        // Partitioned by hand: JsonElement has no equality of its own, so set operations on it
+        // (Except) fall back to reflection and, all elements of one answer hashing alike, go quadratic.
+        var withAttachments = new List<JsonElement>();
+        var plain = new List<JsonElement>(fetched.Docs.Count);
+        foreach (var doc in fetched.Docs)
+            (NeedsAttachmentData(doc, ancestors[IdOf(doc)]) ? withAttachments : plain).Add(doc);
 
         var written = 0;
         var failures = new List<CouchDocWriteFailure>();
