@@ -58,6 +58,10 @@ internal sealed class CouchHttp : IDisposable
     public Task<JsonDocument> PostJsonAsync(string relative, Action<Utf8JsonWriter> body, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, relative, () => new JsonBody(body), ReadJsonAsync, ct);
 
+    /// <summary>Posts a large body, sent while it is written (see <see cref="JsonBody.FlushWhenFullAsync"/>).</summary>
+    public Task<JsonDocument> PostJsonAsync(string relative, Func<Utf8JsonWriter, CancellationToken, Task> body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, relative, () => new JsonBody(body), ReadJsonAsync, ct);
+
     public Task<JsonDocument> PutJsonAsync(string relative, Action<Utf8JsonWriter>? body, CancellationToken ct) =>
         SendAsync(HttpMethod.Put, relative, body is null ? null : () => new JsonBody(body), ReadJsonAsync, ct);
 

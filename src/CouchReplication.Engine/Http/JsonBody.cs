@@ -10,18 +10,39 @@ namespace CouchReplication.Http;
 /// </summary>
 internal sealed class JsonBody : HttpContent
 {
-    private readonly Action<Utf8JsonWriter> _write;
+    /// <summary>
+    /// What a body writer gathers before it goes onto the connection: small enough to stay out of
+    /// the large object heap, large enough that a flush is rare.
+    /// </summary>
+    private const int FlushThreshold = 32 * 1024;
 
+    private readonly Func<Utf8JsonWriter, CancellationToken, Task> _write;
+
+    /// <summary>A small body, written in one go.</summary>
     public JsonBody(Action<Utf8JsonWriter> write)
+        : this((writer, _) =>
+        {
+            write(writer);
+            return Task.CompletedTask;
+        })
+    {
+    }
+
+    /// <summary>A large body, whose writer calls <see cref="FlushWhenFullAsync"/> between items.</summary>
+    public JsonBody(Func<Utf8JsonWriter, CancellationToken, Task> write)
     {
         _write = write;
         Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
     }
 
+    /// <summary>Sends what <paramref name="writer"/> has gathered once it passes the flush threshold.</summary>
+    public static ValueTask FlushWhenFullAsync(Utf8JsonWriter writer, CancellationToken ct) =>
+        writer.BytesPending >= FlushThreshold ? new ValueTask(writer.FlushAsync(ct)) : ValueTask.CompletedTask;
+
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true });
-        _write(writer);
+        await _write(writer, cancellationToken);
         await writer.FlushAsync(cancellationToken);
     }
 

@@ -23,12 +23,16 @@ internal static class BulkDocs
         JsonDocument answer;
         try
         {
-            answer = await target.PostJsonAsync("_bulk_docs", writer =>
+            answer = await target.PostJsonAsync("_bulk_docs", async (writer, token) =>
             {
                 writer.WriteStartObject();
                 writer.WriteBoolean("new_edits", false);
                 writer.WriteStartArray("docs");
-                foreach (var doc in docs) doc.WriteTo(writer);
+                foreach (var doc in docs)
+                {
+                    doc.WriteTo(writer);
+                    await JsonBody.FlushWhenFullAsync(writer, token);
+                }
                 writer.WriteEndArray();
                 writer.WriteEndObject();
             }, ct);
