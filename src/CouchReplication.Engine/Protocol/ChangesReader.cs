@@ -172,7 +172,9 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         var query = new StringBuilder("_changes?feed=").Append(feed)
             .Append("&style=").Append(settings.WinningRevsOnly ? "main_only" : "all_docs")
             .Append("&since=").Append(Uri.EscapeDataString(since.QueryValue));
-        if (feed == "normal") query.Append("&limit=").Append(settings.WorkerBatchSize);
+        // seq_interval: only the page's last sequence is used, and CouchDB computes the others at a
+        // cost (a clustered sequence per row); servers that do not know it ignore it.
+        if (feed == "normal") query.Append("&limit=").Append(settings.WorkerBatchSize).Append("&seq_interval=").Append(settings.WorkerBatchSize);
         foreach (var (key, value) in _filter.QueryParameters())
             query.Append('&').Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
         return query.ToString();
