@@ -15,9 +15,6 @@ namespace CouchReplication.Protocol;
 /// </summary>
 internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, ReplicationStats stats, Action<string> log)
 {
-    /// <summary>How long a continuous batch waits for more changes before it is handed on.</summary>
-    private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(50);
-
     private long _ordinal;
     private ChangesFilter _filter = settings.Filter;
 
@@ -94,7 +91,9 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
                         silence.CancelAfter(Heartbeat * 3);
                         read = reader.ReadLineAsync(silence.Token).AsTask();
                     }
-                    if (pending.Count > 0 && !read.IsCompleted && await Task.WhenAny(read, Task.Delay(FlushDelay, ct)) != read)
+                    // A batch grows while lines are already waiting (a burst, or workers busy while the
+                    // feed went on) and is handed on the moment the feed has nothing more to give.
+                    if (pending.Count > 0 && !read.IsCompleted)
                     {
                         await FlushAsync();
                         continue;
