@@ -11,8 +11,13 @@
            parameters, their XML documentation and en-US/CouchReplication.Examples.psd1.
     Package: builds Release and writes out/package/CouchReplication (the module folder, ready for
            Publish-PSResource -Path) and out/package/CouchReplication.<version>.nupkg.
+.PARAMETER ProjectUri
+    Package only: the project's public home, written into the packaged manifest (ProjectUri) and
+    the nuspec (projectUrl). The manifest in the repository names none until the project has one.
 .EXAMPLE
     ./build.ps1 Demo
+.EXAMPLE
+    ./build.ps1 Package -ProjectUri https://github.com/example/CouchReplication
 #>
 [CmdletBinding()]
 param(
@@ -21,7 +26,10 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    [ValidateScript({ $_.IsAbsoluteUri -and $_.Scheme -in 'http', 'https' }, ErrorMessage = 'ProjectUri must be an absolute http or https URL, not "{0}".')]
+    [uri] $ProjectUri
 )
 
 $ErrorActionPreference = 'Stop'
@@ -156,6 +164,14 @@ function New-ModulePackage {
     Remove-Item $package -Recurse -Force -ErrorAction SilentlyContinue
     New-Item -ItemType Directory $folder -Force | Out-Null
     Copy-Item (Join-Path (Split-Path $module) '*') $folder -Recurse
+    if ($ProjectUri) {
+        $packaged = Join-Path $folder 'CouchReplication.psd1'
+        $text = Get-Content $packaged -Raw
+        $withUri = $text -replace '(?m)^(\s*)(LicenseUri\s*=.*)$', "`$1`$2`n`$1ProjectUri   = '$($ProjectUri.AbsoluteUri.Replace("'", "''"))'"
+        if ($withUri -eq $text) { throw 'The manifest has no LicenseUri line to put ProjectUri beside.' }
+        Set-Content $packaged $withUri -NoNewline
+        $manifest = Test-ModuleManifest $packaged -ErrorAction Stop
+    }
 
     $cmdlets = $data.CmdletsToExport
     $tags = @('PSModule', 'PSIncludes_Cmdlet') + ($cmdlets | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" }) + $data.PrivateData.PSData.Tags
@@ -170,7 +186,7 @@ function New-ModulePackage {
     <owners>$($escape::Escape($manifest.CompanyName))</owners>
     <requireLicenseAcceptance>false</requireLicenseAcceptance>
     <licenseUrl>$($data.PrivateData.PSData.LicenseUri)</licenseUrl>
-    <description>$($escape::Escape($manifest.Description))</description>
+$(if ($ProjectUri) { "    <projectUrl>$($escape::Escape($ProjectUri.AbsoluteUri))</projectUrl>`n" })    <description>$($escape::Escape($manifest.Description))</description>
     <releaseNotes>$($escape::Escape($data.PrivateData.PSData.ReleaseNotes))</releaseNotes>
     <copyright>$($escape::Escape($manifest.Copyright))</copyright>
     <tags>$($tags -join ' ')</tags>
@@ -189,7 +205,8 @@ function New-ModulePackage {
         $types = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
             '<Default Extension="nuspec" ContentType="application/octet" /><Default Extension="psd1" ContentType="application/octet" />' +
             '<Default Extension="ps1xml" ContentType="application/octet" /><Default Extension="dll" ContentType="application/octet" />' +
-            '<Default Extension="xml" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" /></Types>'
+            '<Default Extension="xml" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" />' +
+            '<Override PartName="/LICENSE" ContentType="application/octet" /></Types>'
         Add-Entry '[Content_Types].xml' $utf8.GetBytes($types)
         foreach ($file in Get-ChildItem $folder -Recurse -File) {
             Add-Entry ([System.IO.Path]::GetRelativePath($folder, $file.FullName).Replace('\', '/')) ([System.IO.File]::ReadAllBytes($file.FullName))
