@@ -204,6 +204,25 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten | Should -Be 3
     }
 
+    It 'prints tasks as a table: short id, state, counts, and source and target as host/database' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        Wait-Running $task
+        $authority = ([uri]$url).Authority
+        foreach ($width in 80, 120) {
+            foreach ($text in ($task | Out-String -Width $width), (Get-CouchActiveTask -ReplicationId $task.ReplicationId | Out-String -Width $width)) {
+                $lines = $text -split "`n" | Where-Object { $_.Trim() }
+                $lines[0] | Should -Match '^ReplicationId\s+State\s+DocsWritten\s+Pending\s+Source\s+Target'
+                $row = $lines | Where-Object { $_.StartsWith($task.ReplicationId.Substring(0, 8)) }
+                $row | Should -HaveCount 1
+                $row | Should -Match ('^' + $task.ReplicationId.Substring(0, 8) + '…\+continuous')
+                $row | Should -Match ' Running '
+                $row | Should -Not -Match 'http|\*\*\*|secret'
+                if ($width -ge 120) { $row | Should -Match ([regex]::Escape("$authority/$($source.Substring(0, 4))")) }
+            }
+        }
+        ($task | Out-String -Width 200) | Should -Match ([regex]::Escape("$authority/$source") + '\s+' + [regex]::Escape("$authority/$target"))
+    }
+
     It 'warns and returns the running task when the same replication is started again' {
         $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
         $again = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous -WarningVariable warnings 3>$null
