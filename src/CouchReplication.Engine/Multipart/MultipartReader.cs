@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -15,14 +16,15 @@ internal sealed record MultipartSection(IReadOnlyDictionary<string, string> Head
 /// <summary>
 /// Reads a multipart body (RFC 2046) part by part from a stream, without buffering a part: each
 /// part's Body reads up to the next boundary, so a 200 MB attachment passes through a 64 KiB
-/// buffer. A part must be read (or it is skipped) before the next one is asked for.
+/// buffer. A part must be read (or it is skipped) before the next one is asked for. The buffer is
+/// pooled (one reader per document with attachments): dispose the reader once its parts are read.
 /// </summary>
-internal sealed class MultipartReader
+internal sealed class MultipartReader : IDisposable
 {
     private const int BufferSize = 64 * 1024;
     private readonly Stream _stream;
     private readonly byte[] _delimiter;
-    private readonly byte[] _buffer = new byte[BufferSize];
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _start, _end;
     private bool _started, _finished;
     private SectionStream? _current;
@@ -38,6 +40,13 @@ internal sealed class MultipartReader
         MediaTypeHeaderValue.TryParse(contentType, out var type) && type.MediaType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true
             ? type.Parameters.FirstOrDefault(p => p.Name.Equals("boundary", StringComparison.OrdinalIgnoreCase))?.Value?.Trim('"')
             : null;
+
+    public void Dispose()
+    {
+        if (_buffer.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
 
     /// <summary>The next part, or null after the closing boundary.</summary>
     public async Task<MultipartSection?> ReadNextSectionAsync(CancellationToken ct)
@@ -120,7 +129,7 @@ internal sealed class MultipartReader
             _start = 0;
         }
         if (_end == BufferSize) return true;
-        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), ct);
+        var read = await _stream.ReadAsync(_buffer.AsMemory(_end, BufferSize - _end), ct);
         _end += read;
         return read > 0;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -58,15 +59,22 @@ internal sealed class MultipartRelatedBody : HttpContent
 
     private static async Task<long> CopyAsync(Stream source, Stream destination, CancellationToken ct)
     {
-        var buffer = new byte[64 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            await destination.WriteAsync(buffer.AsMemory(0, read), ct);
-            total += read;
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), ct);
+                total += read;
+            }
+            return total;
         }
-        return total;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);

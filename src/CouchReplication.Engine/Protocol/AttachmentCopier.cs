@@ -50,9 +50,9 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
         using var response = await source.OpenStreamAsync(HttpMethod.Get, query.ToString(), null, ct, accept: "multipart/mixed");
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         var boundary = MultipartReader.BoundaryOf(response.Content.Headers.ContentType?.ToString() ?? "");
-        return boundary is null
-            ? await CopyInlineAsync(stream, ct)
-            : await CopyPartsAsync(new MultipartReader(stream, boundary), id, ct);
+        if (boundary is null) return await CopyInlineAsync(stream, ct);
+        using var parts = new MultipartReader(stream, boundary);
+        return await CopyPartsAsync(parts, id, ct);
     }
 
     private async Task<AttachmentCopy> CopyPartsAsync(MultipartReader parts, string id, CancellationToken ct)
@@ -63,7 +63,7 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
         {
             if (part.NestedBoundary is { } nested)
             {
-                var related = new MultipartReader(part.Body, nested);
+                using var related = new MultipartReader(part.Body, nested);
                 var jsonPart = await related.ReadNextSectionAsync(ct) ?? throw new InvalidDataException($"{id}: an empty multipart document.");
                 var json = await ReadAllAsync(jsonPart.Body, ct);
                 using var doc = JsonDocument.Parse(json);
