@@ -123,6 +123,29 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     }
 
     [ServerFact]
+    public async Task Small_uncompressed_attachments_travel_in_bulk_requests_and_large_ones_stream()
+    {
+        var sourceDb = CouchServer.NewDbName("source");
+        var targetDb = CouchServer.NewDbName("target");
+        await Client.CreateDbAsync(sourceDb);
+        await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 40).Select(i => new Dictionary<string, object?>
+        {
+            ["_id"] = $"photo-{i:D2}",
+            ["_attachments"] = new Dictionary<string, object?> { ["thumb.png"] = Inline("image/png", Bytes(2048, i)) },
+        }), newEdits: true);
+        await Client.PutAttachmentAsync(sourceDb, "large", null, "big.bin", "application/octet-stream", new PatternStream(200_000, 5));
+        await using var proxy = new FaultProxy(server.Url);
+
+        var result = await ReplicateAsync(Doc(sourceDb, targetDb, proxy.Url));
+
+        Assert.Equal(41, result.DocsWritten);
+        await AssertSameAsync(sourceDb, targetDb, ("photo-00", "thumb.png"), ("photo-39", "thumb.png"), ("large", "big.bin"));
+        Assert.DoesNotContain(proxy.Requests, r => r.PathAndQuery.Contains("/photo-"));
+        Assert.Contains(proxy.Requests, r => r.Method == "POST" && r.PathAndQuery.Contains("/_bulk_get?") && r.PathAndQuery.Contains("attachments=true"));
+        Assert.Contains(proxy.Requests, r => r.Method == "GET" && r.PathAndQuery.Contains("/large?"));
+    }
+
+    [ServerFact]
     public async Task A_target_that_lost_an_attachment_stub_gets_every_attachment_again()
     {
         var sourceDb = CouchServer.NewDbName("source");

@@ -5,8 +5,9 @@ namespace CouchReplication.Protocol;
 
 /// <summary>
 /// Replicates one batch of changes: asks the target which revisions it lacks, reads those from
-/// the source with their history, and writes them with <c>new_edits=false</c> — plain documents
-/// in one <c>_bulk_docs</c>, documents with attachments the target lacks one by one, streamed.
+/// the source with their history, and writes them with <c>new_edits=false</c>: plain documents
+/// in one <c>_bulk_docs</c>, documents with small uncompressed attachments the target lacks in
+/// another with the data inline, documents with large or compressed ones one by one, streamed.
 /// </summary>
 internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping,
     ReplicationStats stats, Action<string> verbose, Action<CouchDocWriteFailure> refused)
@@ -37,22 +38,53 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
         // Partitioned by hand: JsonElement has no equality of its own, so set operations on it
         // (Except) fall back to reflection and, all elements of one answer hashing alike, go quadratic.
-        var withAttachments = new List<JsonElement>();
         var plain = new List<JsonElement>(fetched.Docs.Count);
+        var small = new List<JsonElement>();
+        var streamed = new List<JsonElement>();
+        long inlineBytes = 0;
         foreach (var doc in fetched.Docs)
-            (NeedsAttachmentData(doc, ancestors[IdOf(doc)]) ? withAttachments : plain).Add(doc);
+        {
+            var traveling = Traveling(doc, ancestors[IdOf(doc)]);
+            if (traveling.Count == 0)
+            {
+                plain.Add(doc);
+            }
+            else if (InlineBytes(traveling) is { } bytes && inlineBytes + bytes <= BatchInlineLimit)
+            {
+                small.Add(doc);
+                inlineBytes += bytes;
+            }
+            else
+            {
+                streamed.Add(doc);
+            }
+        }
+
+        // Small uncompressed attachments the target lacks: read again with their data inline and
+        // written in one _bulk_docs, instead of two requests per document.
+        using var inlined = small.Count == 0 ? null
+            : await fetcher.FetchInlineAsync(small.Select(d => (IdOf(d), RevOf(d)!, ancestors[IdOf(d)])).ToList(), ct);
+        if (inlined is null) streamed.AddRange(small);
+        else foreach (var error in inlined.Errors) verbose($"Source could not give {error}");
 
         var written = 0;
         var failures = new List<CouchDocWriteFailure>();
-        var bulk = await BulkDocs.WriteAsync(target, plain, ct);
-        written += plain.Count - bulk.Count;
-        failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
-        stats.AddDocsRead(plain.Count);
+        var refusedForStubs = new List<CouchDocWriteFailure>();
+        foreach (var docs in inlined is null ? [plain] : new[] { plain, inlined.Docs })
+        {
+            // Separate requests: a missing stub fails a whole _bulk_docs, and plain documents need not pay for it.
+            var bulk = await BulkDocs.WriteAsync(target, docs, ct);
+            written += docs.Count - bulk.Count;
+            failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
+            refusedForStubs.AddRange(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null));
+            stats.AddDocsRead(docs.Count);
+        }
 
-        // Streamed one by one: revisions with attachments the target lacks (only those newer than
-        // its ancestors travel), and revisions it refused for a missing stub (every attachment travels).
-        var copies = withAttachments.Select(d => (Id: IdOf(d), Rev: RevOf(d)!, Since: ancestors[IdOf(d)], Reread: false))
-            .Concat(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null).Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
+        // Streamed one by one: revisions with large or compressed attachments the target lacks
+        // (only those newer than its ancestors travel), and revisions it refused for a missing
+        // stub (every attachment travels).
+        var copies = streamed.Select(d => (Id: IdOf(d), Rev: RevOf(d)!, Since: ancestors[IdOf(d)], Reread: false))
+            .Concat(refusedForStubs.Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
         foreach (var (id, rev, since, reread) in copies)
         {
             var copy = await attachments.CopyAsync(id, rev, since, ct);
@@ -65,20 +97,49 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         stats.AddDocWriteFailures(failures.Count);
         foreach (var failure in failures) refused(failure);
         verbose($"Batch {batch.Ordinal}: {missingCount} of {revsById.Values.Sum(r => r.Count)} revisions missing on the target, {written} written"
-            + (withAttachments.Count > 0 ? $" ({withAttachments.Count} with attachments)" : ""));
+            + (small.Count + streamed.Count > 0 ? $" (with attachments: {small.Count} inline, {streamed.Count} streamed)" : ""));
+    }
+
+    /// <summary>Attachments of one revision the target takes in the JSON of a _bulk_docs body; larger ones are streamed.</summary>
+    private const long InlineLimit = 64 * 1024;
+
+    /// <summary>
+    /// Attachment bytes one batch reads inline, which a worker holds (base64, in the parsed answer)
+    /// until the batch is written; the rest of the batch streams.
+    /// </summary>
+    private const long BatchInlineLimit = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The attachments of a revision the target cannot have yet: all of them when the target has
+    /// no revision of the document, otherwise those newer than the newest one it has
+    /// (<c>revpos</c> above that generation, as <c>atts_since</c> decides on the source).
+    /// </summary>
+    private static List<JsonElement> Traveling(JsonElement doc, IReadOnlyList<string> possibleAncestors)
+    {
+        var traveling = new List<JsonElement>();
+        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return traveling;
+        var known = possibleAncestors.Count == 0 ? 0 : possibleAncestors.Max(Generation);
+        foreach (var attachment in attachments.EnumerateObject())
+            if (known == 0 || !attachment.Value.TryGetProperty("revpos", out var revpos) || revpos.GetInt32() > known)
+                traveling.Add(attachment.Value);
+        return traveling;
     }
 
     /// <summary>
-    /// Whether a revision has attachments the target cannot have yet: all of them when the target
-    /// has no revision of the document, otherwise those newer than the newest one it has
-    /// (<c>revpos</c> above that generation, as <c>atts_since</c> decides on the source).
+    /// The bytes of attachments that may travel inline, or null when they may not: too large, or
+    /// stored compressed (inline data comes decoded, and a compressed attachment must reach the
+    /// target as stored to keep its encoding and digest).
     /// </summary>
-    private static bool NeedsAttachmentData(JsonElement doc, IReadOnlyList<string> possibleAncestors)
+    private static long? InlineBytes(List<JsonElement> traveling)
     {
-        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return false;
-        if (possibleAncestors.Count == 0) return attachments.EnumerateObject().Any();
-        var known = possibleAncestors.Max(Generation);
-        return attachments.EnumerateObject().Any(a => !a.Value.TryGetProperty("revpos", out var revpos) || revpos.GetInt32() > known);
+        long total = 0;
+        foreach (var attachment in traveling)
+        {
+            if (attachment.TryGetProperty("encoding", out _) || !attachment.TryGetProperty("length", out var length) || !length.TryGetInt64(out var bytes))
+                return null;
+            total += bytes;
+        }
+        return total <= InlineLimit ? total : null;
     }
 
     private static int Generation(string rev) => int.TryParse(rev.AsSpan(0, Math.Max(0, rev.IndexOf('-'))), out var g) ? g : 0;

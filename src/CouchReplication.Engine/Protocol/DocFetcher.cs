@@ -7,7 +7,9 @@ namespace CouchReplication.Protocol;
 /// <summary>
 /// Reads missing revisions from the source with their history: one <c>_bulk_get</c> per batch,
 /// or, for a source without it (CouchDB 1.x), one <c>GET doc?open_revs=[...]</c> per document.
-/// Attachments come as stubs; the <see cref="AttachmentCopier"/> moves the ones the target lacks.
+/// Attachments come as stubs with their stored encoding; small ones the target lacks are read
+/// again inline (<see cref="FetchInlineAsync"/>), large or compressed ones the
+/// <see cref="AttachmentCopier"/> streams.
 /// </summary>
 internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<string> log)
 {
@@ -34,7 +36,7 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         JsonDocument answer;
         try
         {
-            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true", writer =>
+            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true&att_encoding_info=true", writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteStartArray("docs");
@@ -58,13 +60,56 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         }
 
         fetched.Own(answer);
+        TakeResults(answer, fetched);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads exact revisions with the data of their attachments newer than <c>atts_since</c>
+    /// inline, in one <c>_bulk_get</c>; null when the source has no usable <c>_bulk_get</c>.
+    /// </summary>
+    public async Task<FetchedDocs?> FetchInlineAsync(IReadOnlyList<(string Id, string Rev, IReadOnlyList<string> AttsSince)> revisions, CancellationToken ct)
+    {
+        if (!_bulkGet) return null;
+        var answer = await source.PostJsonAsync("_bulk_get?revs=true&attachments=true&att_encoding_info=true", writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("docs");
+            foreach (var (id, rev, attsSince) in revisions)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", id);
+                writer.WriteString("rev", rev);
+                writer.WriteStartArray("atts_since");
+                foreach (var since in attsSince) writer.WriteStringValue(since);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, ct);
+        var fetched = new FetchedDocs();
+        fetched.Own(answer);
+        try
+        {
+            TakeResults(answer, fetched);
+            return fetched;
+        }
+        catch
+        {
+            fetched.Dispose();
+            throw;
+        }
+    }
+
+    private static void TakeResults(JsonDocument answer, FetchedDocs fetched)
+    {
         if (!answer.RootElement.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array)
             throw new CouchReplicationException(CouchErrorKind.InvalidResponse, "The source's _bulk_get answer has no results array.");
         foreach (var result in results.EnumerateArray())
             if (result.TryGetProperty("docs", out var docs))
                 foreach (var entry in docs.EnumerateArray())
                     TakeEntry(entry, fetched, result.TryGetProperty("id", out var id) ? id.GetString() : null);
-        return true;
     }
 
     private async Task OpenRevsAsync(MissingRevs doc, FetchedDocs fetched, CancellationToken ct)
