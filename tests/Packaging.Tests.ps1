@@ -8,6 +8,20 @@ Describe 'build.ps1 Package' {
         $script:manifest = Import-PowerShellDataFile (Join-Path $root 'CouchReplication.psd1')
         $script:nupkg = Join-Path $root "out/package/CouchReplication.$($manifest.ModuleVersion).nupkg"
         $script:buildOutput = $output | Out-String
+
+        # The entry names of the .nupkg and its nuspec.
+        function Read-Nupkg {
+            Add-Type -AssemblyName System.IO.Compression.FileSystem
+            $zip = [System.IO.Compression.ZipFile]::OpenRead($nupkg)
+            try {
+                $reader = [System.IO.StreamReader]::new($zip.GetEntry('CouchReplication.nuspec').Open())
+                try { [pscustomobject]@{ Names = $zip.Entries.FullName; Nuspec = [xml]$reader.ReadToEnd() } }
+                finally { $reader.Dispose() }
+            }
+            finally {
+                $zip.Dispose()
+            }
+        }
     }
 
     It 'succeeds' {
@@ -31,24 +45,14 @@ Describe 'build.ps1 Package' {
     }
 
     It 'writes a .nupkg with the nuspec and every module file' {
-        Add-Type -AssemblyName System.IO.Compression.FileSystem
-        $zip = [System.IO.Compression.ZipFile]::OpenRead($nupkg)
-        try {
-            $names = $zip.Entries.FullName
-            foreach ($file in Get-ChildItem $folder -Recurse -File) {
-                $names | Should -Contain ([System.IO.Path]::GetRelativePath($folder, $file.FullName).Replace('\', '/'))
-            }
-            $reader = [System.IO.StreamReader]::new($zip.GetEntry('CouchReplication.nuspec').Open())
-            $nuspec = [xml]$reader.ReadToEnd()
-            $reader.Dispose()
-            $nuspec.package.metadata.id | Should -Be 'CouchReplication'
-            $nuspec.package.metadata.version | Should -Be $manifest.ModuleVersion
-            $nuspec.package.metadata.tags | Should -Match 'PSModule'
-            $nuspec.package.metadata.tags | Should -Match 'PSCmdlet_Start-CouchReplication'
+        $package = Read-Nupkg
+        foreach ($file in Get-ChildItem $folder -Recurse -File) {
+            $package.Names | Should -Contain ([System.IO.Path]::GetRelativePath($folder, $file.FullName).Replace('\', '/'))
         }
-        finally {
-            $zip.Dispose()
-        }
+        $package.Nuspec.package.metadata.id | Should -Be 'CouchReplication'
+        $package.Nuspec.package.metadata.version | Should -Be $manifest.ModuleVersion
+        $package.Nuspec.package.metadata.tags | Should -Match 'PSModule'
+        $package.Nuspec.package.metadata.tags | Should -Match 'PSCmdlet_Start-CouchReplication'
     }
 
     It 'writes -ProjectUri into the packaged manifest and the nuspec, and refuses one that is not an http(s) URL' {
@@ -56,16 +60,7 @@ Describe 'build.ps1 Package' {
         $output = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri $uri 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
         (Test-ModuleManifest (Join-Path $folder 'CouchReplication.psd1')).ProjectUri | Should -Be $uri
-        Add-Type -AssemblyName System.IO.Compression.FileSystem
-        $zip = [System.IO.Compression.ZipFile]::OpenRead($nupkg)
-        try {
-            $reader = [System.IO.StreamReader]::new($zip.GetEntry('CouchReplication.nuspec').Open())
-            ([xml]$reader.ReadToEnd()).package.metadata.projectUrl | Should -Be $uri
-            $reader.Dispose()
-        }
-        finally {
-            $zip.Dispose()
-        }
+        (Read-Nupkg).Nuspec.package.metadata.projectUrl | Should -Be $uri
 
         $refused = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri 'not-a-url' 2>&1 | Out-String
         $LASTEXITCODE | Should -Not -Be 0

@@ -54,12 +54,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             var targetDb = dbPrefix + "target-" + phase;
             (await client.PutAsync(targetDb)).Dispose();
             await client.WaitUntilQuietAsync(QuietLimit);
-            var run = phase switch
-            {
-                "engine" => await EngineOneShot.RunAsync(client, server, sourceDb, targetDb, options, ct),
-                "server" => await ServerReplicator.RunAsync(client, server, sourceDb, targetDb, options),
-                _ => await RawCopy.RunAsync(client, server, sourceDb, targetDb, options, ct),
-            };
+            var run = await CopyAsync(phase, sourceDb, targetDb, options);
             runs[phase] = run;
             Print($"  {run.Name}: {run.DocsPerSecond:N0} docs/s, {run.Usage.Elapsed.TotalSeconds:N1} s"
                   + (run.RevisionsWritten == seed.Revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {seed.Revisions:N0} revisions written"));
@@ -104,8 +99,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         {
             var targetDb = dbPrefix + "warmup-target-" + phase;
             (await client.PutAsync(targetDb)).Dispose();
-            if (phase == "engine") await EngineOneShot.RunAsync(client, server, sourceDb, targetDb, warm, ct);
-            else await RawCopy.RunAsync(client, server, sourceDb, targetDb, warm, ct);
+            await CopyAsync(phase, sourceDb, targetDb, warm);
         }
         // The warm-up's garbage (the raw copy's large answers sit in the large object heap until a
         // full collection) must not count as the engine's memory.
@@ -113,6 +107,13 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Print($"warm-up: engine and raw copy of {warm.Docs:N0} docs each, not counted");
     }
+
+    private Task<OneShotRun> CopyAsync(string phase, string sourceDb, string targetDb, BenchOptions with) => phase switch
+    {
+        "engine" => EngineOneShot.RunAsync(client, server, sourceDb, targetDb, with, ct),
+        "server" => ServerReplicator.RunAsync(client, server, sourceDb, targetDb, with),
+        _ => RawCopy.RunAsync(client, server, sourceDb, targetDb, with, ct),
+    };
 
     private async Task LatenciesAsync()
     {

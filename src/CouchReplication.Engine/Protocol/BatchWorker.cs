@@ -114,10 +114,10 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// no revision of the document, otherwise those newer than the newest one it has
     /// (<c>revpos</c> above that generation, as <c>atts_since</c> decides on the source).
     /// </summary>
-    private static List<JsonElement> Traveling(JsonElement doc, IReadOnlyList<string> possibleAncestors)
+    private static IReadOnlyList<JsonElement> Traveling(JsonElement doc, IReadOnlyList<string> possibleAncestors)
     {
+        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return [];
         var traveling = new List<JsonElement>();
-        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return traveling;
         var known = possibleAncestors.Count == 0 ? 0 : possibleAncestors.Max(Generation);
         foreach (var attachment in attachments.EnumerateObject())
             if (known == 0 || !attachment.Value.TryGetProperty("revpos", out var revpos) || revpos.GetInt32() > known)
@@ -130,7 +130,7 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// stored compressed (inline data comes decoded, and a compressed attachment must reach the
     /// target as stored to keep its encoding and digest).
     /// </summary>
-    private static long? InlineBytes(List<JsonElement> traveling)
+    private static long? InlineBytes(IReadOnlyList<JsonElement> traveling)
     {
         long total = 0;
         foreach (var attachment in traveling)

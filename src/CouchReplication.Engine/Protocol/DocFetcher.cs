@@ -36,21 +36,7 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         JsonDocument answer;
         try
         {
-            answer = await source.PostJsonAsync("_bulk_get?revs=true&latest=true&att_encoding_info=true", writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteStartArray("docs");
-                foreach (var doc in missing)
-                    foreach (var rev in doc.Missing)
-                    {
-                        writer.WriteStartObject();
-                        writer.WriteString("id", doc.Id);
-                        writer.WriteString("rev", rev);
-                        writer.WriteEndObject();
-                    }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }, ct);
+            answer = await BulkGetAsync("latest=true", missing.SelectMany(doc => doc.Missing.Select(rev => (doc.Id, rev, (IReadOnlyList<string>?)null))), ct);
         }
         catch (CouchReplicationException e) when (e.StatusCode is 400 or 404 or 405 or 501 && e.Reason != "Database does not exist.")
         {
@@ -71,27 +57,11 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
     public async Task<FetchedDocs?> FetchInlineAsync(IReadOnlyList<(string Id, string Rev, IReadOnlyList<string> AttsSince)> revisions, CancellationToken ct)
     {
         if (!_bulkGet) return null;
-        var answer = await source.PostJsonAsync("_bulk_get?revs=true&attachments=true&att_encoding_info=true", writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("docs");
-            foreach (var (id, rev, attsSince) in revisions)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("id", id);
-                writer.WriteString("rev", rev);
-                writer.WriteStartArray("atts_since");
-                foreach (var since in attsSince) writer.WriteStringValue(since);
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }, ct);
         var fetched = new FetchedDocs();
-        fetched.Own(answer);
         try
         {
+            var answer = await BulkGetAsync("attachments=true", revisions.Select(r => (r.Id, r.Rev, (IReadOnlyList<string>?)r.AttsSince)), ct);
+            fetched.Own(answer);
             TakeResults(answer, fetched);
             return fetched;
         }
@@ -101,6 +71,32 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
             throw;
         }
     }
+
+    /// <summary>
+    /// <c>POST _bulk_get?revs=true&amp;att_encoding_info=true&amp;{options}</c> for revisions, each with its
+    /// <c>atts_since</c> when given: history always, attachments' stored encodings always.
+    /// </summary>
+    private Task<JsonDocument> BulkGetAsync(string options, IEnumerable<(string Id, string Rev, IReadOnlyList<string>? AttsSince)> revisions, CancellationToken ct) =>
+        source.PostJsonAsync("_bulk_get?revs=true&att_encoding_info=true&" + options, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("docs");
+            foreach (var (id, rev, attsSince) in revisions)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", id);
+                writer.WriteString("rev", rev);
+                if (attsSince is not null)
+                {
+                    writer.WriteStartArray("atts_since");
+                    foreach (var since in attsSince) writer.WriteStringValue(since);
+                    writer.WriteEndArray();
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, ct);
 
     private static void TakeResults(JsonDocument answer, FetchedDocs fetched)
     {
