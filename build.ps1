@@ -6,7 +6,8 @@
     Test:  every test suite, exactly as CI runs them (tests/run.sh).
     Demo:  builds, starts a throwaway pouchdb-server on loopback (tests/server), replicates sample
            data between two databases, shows progress and the result, replicates again (nothing to
-           transfer) and stops the server. Needs Node.js; no other setup.
+           transfer), starts a continuous replication, shows it in Get-CouchActiveTask, stops it
+           through the pipeline and stops the server. Needs Node.js; no other setup.
     Help:  builds, then writes en-US/CouchReplication.dll-Help.xml (MAML) from the cmdlets'
            parameters, their XML documentation and en-US/CouchReplication.Examples.psd1.
     Package: builds Release and writes out/package/CouchReplication (the module folder, ready for
