@@ -74,6 +74,9 @@ public sealed class CouchTestClient : IDisposable
         return answer.RootElement.GetProperty("rev").GetString()!;
     }
 
+    /// <summary>POSTs JSON and reads the JSON answer.</summary>
+    public Task<JsonDocument> PostJsonAsync(string path, string json) => SendAsync(HttpMethod.Post, path, json);
+
     /// <summary>Creates a user who is no server admin.</summary>
     public async Task CreateUserAsync(string name, string password) =>
         await PutDocAsync("_users", "org.couchdb.user:" + name,

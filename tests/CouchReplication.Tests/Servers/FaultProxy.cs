@@ -38,6 +38,14 @@ public abstract record Fault
 
     /// <summary>Answer with this status, content type and body (an HTML error page, malformed JSON, a redirect).</summary>
     public sealed record Answer(int Code, string ContentType, string Body, string? Location = null) : Fault;
+
+    /// <summary>
+    /// A fault inside a correct-looking exchange: forward the request with its body changed by
+    /// <paramref name="Request"/> (a document left out of a write), and answer with the server's
+    /// status and its body changed by <paramref name="Response"/> (an error entry in place of a
+    /// document). Either may be null to leave that side as it is.
+    /// </summary>
+    public sealed record Rewrite(Func<string, string>? Request = null, Func<string, string>? Response = null) : Fault;
 }
 
 /// <summary>
@@ -136,7 +144,9 @@ public sealed class FaultProxy : IAsyncDisposable
         foreach (var name in context.Request.Headers.AllKeys.OfType<string>())
             if (name is not ("Host" or "Content-Length" or "Content-Type" or "Connection" or "Transfer-Encoding"))
                 upstream.Headers.TryAddWithoutValidation(name, context.Request.Headers.GetValues(name) ?? []);
-        if (_bodies.TryRemove(recorded, out var body) && body.Length > 0)
+        if (_bodies.TryRemove(recorded, out var body) && fault is Fault.Rewrite { Request: { } rewriteRequest })
+            body = Encoding.UTF8.GetBytes(rewriteRequest(Encoding.UTF8.GetString(body)));
+        if (body is { Length: > 0 })
         {
             upstream.Content = new ByteArrayContent(body);
             upstream.Content.Headers.TryAddWithoutValidation("Content-Type", context.Request.ContentType ?? "application/json");
@@ -148,6 +158,14 @@ public sealed class FaultProxy : IAsyncDisposable
         foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
             if (name is not ("Transfer-Encoding" or "Content-Length" or "Connection" or "Keep-Alive"))
                 response.Headers[name] = string.Join(",", values);
+        if (fault is Fault.Rewrite { Response: { } rewriteResponse })
+        {
+            var rewritten = Encoding.UTF8.GetBytes(rewriteResponse(await answer.Content.ReadAsStringAsync()));
+            response.ContentLength64 = rewritten.Length;
+            await response.OutputStream.WriteAsync(rewritten);
+            response.Close();
+            return;
+        }
         await using var source = await answer.Content.ReadAsStreamAsync();
         if (fault is Fault.CutShort)
         {
