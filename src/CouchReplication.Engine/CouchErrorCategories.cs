@@ -20,6 +20,7 @@ public static class CouchErrorCategories
         CouchErrorKind.RequestTooLarge => "LimitsExceeded",
         CouchErrorKind.Conflict => "ResourceExists",
         CouchErrorKind.NotSupported => "NotImplemented",
+        CouchErrorKind.RevisionUnreadable => "ReadError",
         _ => "NotSpecified",
     };
 }

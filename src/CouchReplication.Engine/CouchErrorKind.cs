@@ -41,4 +41,9 @@ public enum CouchErrorKind
     /// <c>_replicate</c> cancel with ok and goes on replicating.
     /// </summary>
     NotSupported,
+    /// <summary>
+    /// The source did not give a revision its changes feed lists, even when asked again after a
+    /// wait: the replication stops before it (no checkpoint passes it) and a later run reads it again.
+    /// </summary>
+    RevisionUnreadable,
 }

@@ -71,6 +71,12 @@ public sealed class CouchReplicationDoc
     /// <summary><c>use_checkpoints</c>: write checkpoints (default true).</summary>
     public bool? UseCheckpoints { get; set; }
 
+    /// <summary>
+    /// <c>use_bulk_get</c>: read documents with <c>_bulk_get</c> (default true); false reads them one
+    /// by one with <c>open_revs</c> and sends no <c>_bulk_get</c> at all.
+    /// </summary>
+    public bool? UseBulkGet { get; set; }
+
     /// <summary><c>checkpoint_interval</c> in milliseconds (default 30000).</summary>
     public int? CheckpointInterval { get; set; }
 

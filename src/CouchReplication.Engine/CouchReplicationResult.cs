@@ -29,26 +29,23 @@ public sealed class CouchReplicationResult
     /// <summary>The target URL, password masked.</summary>
     public string Target { get; init; } = "";
 
-    /// <summary>The replication log's sessions, newest (this run) first.</summary>
+    /// <summary>
+    /// The replication log's sessions, newest (this run) first. As in CouchDB 3, each entry's
+    /// counters are totals since the replication began, not that session's share.
+    /// </summary>
     public CouchReplicationHistoryEntry[] History { get; init; } = [];
 
-    /// <summary>Documents read from the source in this run.</summary>
-    public long DocsRead => ThisRun?.DocsRead ?? 0;
+    /// <summary>Documents read from the source in this run (the history's totals less those it started from).</summary>
+    public long DocsRead { get; init; }
 
     /// <summary>Documents written to the target in this run.</summary>
-    public long DocsWritten => ThisRun?.DocsWritten ?? 0;
+    public long DocsWritten { get; init; }
 
-    /// <summary>Documents the target refused in this run.</summary>
-    public long DocWriteFailures => ThisRun?.DocWriteFailures ?? 0;
+    /// <summary>Documents the target refused in this run; the history's <c>DocWriteFailures</c> keeps those of earlier runs too.</summary>
+    public long DocWriteFailures { get; init; }
 
     /// <summary>The documents the target refused, with CouchDB's reasons (at most 1000 are kept).</summary>
     public CouchDocWriteFailure[] Failures { get; init; } = [];
-
-    /// <summary>
-    /// This run's history entry. A run with no changes has none: CouchDB then answers with the
-    /// history of earlier runs, whose counters are not this run's.
-    /// </summary>
-    private CouchReplicationHistoryEntry? ThisRun => NoChanges || History.Length == 0 ? null : History[0];
 
     /// <summary>A one-line summary.</summary>
     public override string ToString() =>

@@ -25,6 +25,7 @@ internal static class ReplicationDocFields
         new("since_seq", nameof(CouchReplicationDoc.SinceSeq), d => SeqValue(d.SinceSeq), (d, v) => d.SinceSeq = AsSeqText(v)),
         new("winning_revs_only", nameof(CouchReplicationDoc.WinningRevsOnly), d => d.WinningRevsOnly, (d, v) => d.WinningRevsOnly = AsBool(v, "winning_revs_only")),
         new("use_checkpoints", nameof(CouchReplicationDoc.UseCheckpoints), d => d.UseCheckpoints, (d, v) => d.UseCheckpoints = AsBool(v, "use_checkpoints")),
+        new("use_bulk_get", nameof(CouchReplicationDoc.UseBulkGet), d => d.UseBulkGet, (d, v) => d.UseBulkGet = AsBool(v, "use_bulk_get")),
         new("checkpoint_interval", nameof(CouchReplicationDoc.CheckpointInterval), d => d.CheckpointInterval, (d, v) => d.CheckpointInterval = AsInt(v, "checkpoint_interval")),
         new("proxy", nameof(CouchReplicationDoc.Proxy), d => d.ProxyUrl, (d, v) => d.Proxy = AsString(v, "proxy")),
         new("source_proxy", nameof(CouchReplicationDoc.SourceProxy), d => d.SourceProxyUrl, (d, v) => d.SourceProxy = AsString(v, "source_proxy")),

@@ -24,8 +24,14 @@ internal sealed record ReplicationSettings
     public int WorkerBatchSize { get; init; } = 500;
     public required HttpSettings Http { get; init; }
 
-    /// <summary>Whether documents are fetched with <c>_bulk_get</c>; the engine turns it off when the source lacks it.</summary>
+    /// <summary>Whether documents are fetched with <c>_bulk_get</c> (<c>use_bulk_get</c>); the engine also turns it off when the source lacks it.</summary>
     public bool UseBulkGet { get; init; } = true;
+
+    /// <summary>
+    /// How long to wait before reading once more a revision the source did not give (CouchDB's
+    /// <c>missing_doc_retry_msec</c>).
+    /// </summary>
+    public TimeSpan MissingRevisionRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a crashed continuous replication waits before its first restart; it doubles each time.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(2);
@@ -69,6 +75,7 @@ internal sealed record ReplicationSettings
             SinceSeq = string.IsNullOrEmpty(doc.SinceSeq) ? null : Seq.FromUserText(doc.SinceSeq),
             WinningRevsOnly = doc.WinningRevsOnly ?? false,
             UseCheckpoints = doc.UseCheckpoints ?? true,
+            UseBulkGet = doc.UseBulkGet ?? true,
             CheckpointInterval = TimeSpan.FromMilliseconds(AtLeast(doc.CheckpointInterval, 1, 30000, "checkpoint_interval")),
             WorkerProcesses = AtLeast(doc.WorkerProcesses, 1, 4, "worker_processes"),
             WorkerBatchSize = AtLeast(doc.WorkerBatchSize, 1, 500, "worker_batch_size"),

@@ -75,6 +75,11 @@ public abstract class ReplicationDocCmdlet : PSCmdlet
     [Alias("use_checkpoints")]
     public SwitchParameter UseCheckpoints { get; set; }
 
+    /// <summary>Read documents with <c>_bulk_get</c>; <c>-UseBulkGet:$false</c> reads them one by one with <c>open_revs</c> (<c>use_bulk_get</c>).</summary>
+    [Parameter(ParameterSetName = DocumentSet)]
+    [Alias("use_bulk_get")]
+    public SwitchParameter UseBulkGet { get; set; }
+
     /// <summary>Milliseconds between checkpoints (<c>checkpoint_interval</c>).</summary>
     [Parameter(ParameterSetName = DocumentSet)]
     [Alias("checkpoint_interval")]
@@ -174,6 +179,7 @@ public abstract class ReplicationDocCmdlet : PSCmdlet
             SinceSeq = SinceSeq,
             WinningRevsOnly = Flag(nameof(WinningRevsOnly), WinningRevsOnly),
             UseCheckpoints = Flag(nameof(UseCheckpoints), UseCheckpoints),
+            UseBulkGet = Flag(nameof(UseBulkGet), UseBulkGet),
             CheckpointInterval = Number(nameof(CheckpointInterval), CheckpointInterval),
             Proxy = Proxy,
             SourceProxy = SourceProxy,

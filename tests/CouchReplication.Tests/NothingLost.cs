@@ -40,8 +40,11 @@ internal static partial class NothingLost
             foreach (var leaf in chunk)
             {
                 checkedLeaves++;
-                Assert.True(onTarget.TryGetValue(leaf, out var copy),
-                    $"nothing lost: revision {leaf.Rev} of '{leaf.Id}' is on the source but neither on the target nor among the reported failures");
+                if (!onTarget.TryGetValue(leaf, out var copy))
+                {
+                    using var there = await targetClient.GetJsonAsync($"{targetDb}/{CouchTestClient.DocPath(leaf.Id)}?open_revs=all&revs=true");
+                    Assert.Fail($"nothing lost: revision {leaf.Rev} of '{leaf.Id}' is on the source but neither on the target nor among the reported failures; the target has {there.RootElement.GetRawText()} (bulk get gave {onTarget.Count} of {chunk.Length})");
+                }
                 Assert.True(onSource.TryGetValue(leaf, out var original), $"the source no longer gives {leaf.Rev} of '{leaf.Id}'");
                 Assert.True(Comparable(original) == Comparable(copy),
                     $"nothing lost: revision {leaf.Rev} of '{leaf.Id}' differs on the target.\nsource: {original}\ntarget: {copy}");

@@ -18,7 +18,9 @@ public sealed class ReplicationLogTests
         var source = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
         var target = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
 
-        Assert.Equal(new Seq("\"9-x\""), ReplicationLog.StartSeq(source, target));
+        var (start, history) = ReplicationLog.Compare(source, target);
+        Assert.Equal(new Seq("\"9-x\""), start);
+        Assert.Equal(["s2"], history.Select(h => h.SessionId));
     }
 
     [Fact]
@@ -27,7 +29,10 @@ public sealed class ReplicationLogTests
         var source = new ReplicationLog { SessionId = "s3", History = [Entry("s3", "30"), Entry("s2", "20"), Entry("s1", "10")] };
         var target = new ReplicationLog { SessionId = "s9", History = [Entry("s9", "90"), Entry("s1", "10"), Entry("s2", "20")] };
 
-        Assert.Equal(new Seq("20"), ReplicationLog.StartSeq(source, target));
+        // CouchDB walks both histories side by side; the new session continues the history older than the shared one.
+        var (start, history) = ReplicationLog.Compare(source, target);
+        Assert.Equal(new Seq("20"), start);
+        Assert.Equal(["s1"], history.Select(h => h.SessionId));
     }
 
     [Fact]
@@ -36,8 +41,23 @@ public sealed class ReplicationLogTests
         var source = new ReplicationLog { SessionId = "a", History = [Entry("a", "5")] };
         var target = new ReplicationLog { SessionId = "b", History = [Entry("b", "5")] };
 
-        Assert.Null(ReplicationLog.StartSeq(source, target));
-        Assert.Null(ReplicationLog.StartSeq(source, null));
+        Assert.Equal((null, 0), (ReplicationLog.Compare(source, target).StartSeq, ReplicationLog.Compare(source, target).History.Count));
+        Assert.Equal((null, 0), (ReplicationLog.Compare(source, null).StartSeq, ReplicationLog.Compare(source, null).History.Count));
+    }
+
+    [Fact]
+    public void A_session_s_counters_go_on_from_the_history_it_continues()
+    {
+        var stats = new ReplicationStats();
+        var previous = CouchReplicationHistoryEntry.Read(JsonDocument.Parse(
+            """{"session_id": "s1", "recorded_seq": 10, "missing_checked": 7, "missing_found": 6, "docs_read": 5, "docs_written": 4, "doc_write_failures": 1}""").RootElement)!;
+        stats.AddDocsWritten(2);
+
+        stats.RaiseTo(previous);
+        stats.AddDocsWritten(3);
+
+        Assert.Equal((7, 6, 5, 7, 1), (stats.RevisionsChecked, stats.MissingRevisionsFound, stats.DocsRead, stats.DocsWritten, stats.DocWriteFailures));
+        Assert.Equal("0", stats.ThroughSeq.ToString());
     }
 
     [Fact]
@@ -46,7 +66,7 @@ public sealed class ReplicationLogTests
         var endpoint = CouchEndpoint.Parse("http://127.0.0.1:1/a", "source");
         using var http = new CouchHttp(endpoint, new HttpSettings(1, TimeSpan.FromSeconds(1), 0), _ => { });
         var stats = new ReplicationStats();
-        var checkpointer = new Checkpointer(http, http, "id", "session", Seq.Zero, null, null, stats, enabled: false, _ => { });
+        var checkpointer = new Checkpointer(http, http, "id", "session", Seq.Zero, null, null, [], stats, enabled: false, _ => { });
         ChangesBatch Batch(long ordinal) => new(ordinal, [], new Seq(((ordinal + 1) * 10).ToString()));
 
         checkpointer.Finished(Batch(1));

@@ -5,8 +5,8 @@ using CouchReplication.Multipart;
 
 namespace CouchReplication.Protocol;
 
-/// <summary>What copying one document revision with its attachments did.</summary>
-internal sealed record AttachmentCopy(int DocsRead, int DocsWritten, IReadOnlyList<CouchDocWriteFailure> Failures);
+/// <summary>What copying one document revision with its attachments did; <c>NotGiven</c> when the source did not give the revision.</summary>
+internal sealed record AttachmentCopy(int DocsRead, int DocsWritten, IReadOnlyList<CouchDocWriteFailure> Failures, Unreadable? NotGiven = null);
 
 /// <summary>
 /// Copies a document revision whose attachments the target lacks: <c>GET doc?open_revs=[rev]&amp;attachments=true&amp;atts_since=[...]</c>
@@ -15,9 +15,24 @@ internal sealed record AttachmentCopy(int DocsRead, int DocsWritten, IReadOnlyLi
 /// attachment stays gzip), and only those newer than the target's ancestors travel. A source
 /// that answers JSON (pouchdb-server) gives inline attachments, written with _bulk_docs.
 /// </summary>
-internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int retries, Action<string> log)
+internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int retries, UnreadableRevisions unreadable, Action<string> log)
 {
     public async Task<AttachmentCopy> CopyAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
+    {
+        var copy = await CopyWithRetriesAsync(id, rev, attsSince, ct);
+        if (copy.NotGiven is null) return copy;
+        // Read again as CouchDB does, then with every attachment (its second read has no atts_since).
+        var total = copy;
+        await unreadable.ReadAgainAsync([copy.NotGiven], async _ =>
+        {
+            var again = await CopyWithRetriesAsync(id, rev, [], ct);
+            total = new AttachmentCopy(total.DocsRead + again.DocsRead, total.DocsWritten + again.DocsWritten, [.. total.Failures, .. again.Failures]);
+            return again.NotGiven is null ? [] : [again.NotGiven];
+        }, ct, readAtOnce: false);
+        return total with { NotGiven = null };
+    }
+
+    private async Task<AttachmentCopy> CopyWithRetriesAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -50,14 +65,15 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
         using var response = await source.OpenStreamAsync(HttpMethod.Get, query.ToString(), null, ct, accept: "multipart/mixed");
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         var boundary = MultipartReader.BoundaryOf(response.Content.Headers.ContentType?.ToString() ?? "");
-        if (boundary is null) return await CopyInlineAsync(stream, ct);
+        if (boundary is null) return await CopyInlineAsync(stream, id, rev, ct);
         using var parts = new MultipartReader(stream, boundary);
-        return await CopyPartsAsync(parts, id, ct);
+        return await CopyPartsAsync(parts, id, rev, ct);
     }
 
-    private async Task<AttachmentCopy> CopyPartsAsync(MultipartReader parts, string id, CancellationToken ct)
+    private async Task<AttachmentCopy> CopyPartsAsync(MultipartReader parts, string id, string rev, CancellationToken ct)
     {
         int read = 0, written = 0;
+        Unreadable? notGiven = null;
         var failures = new List<CouchDocWriteFailure>();
         for (var part = await parts.ReadNextSectionAsync(ct); part is not null; part = await parts.ReadNextSectionAsync(ct))
         {
@@ -76,9 +92,10 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
             else
             {
                 using var entry = JsonDocument.Parse(await ReadAllAsync(part.Body, ct));
-                if (entry.RootElement.TryGetProperty("missing", out var missing))
+                if (!entry.RootElement.TryGetProperty("_id", out _))
                 {
-                    log($"{id}: revision {missing} is missing on the source");
+                    notGiven = new Unreadable(id, rev, entry.RootElement.TryGetProperty("missing", out var missing)
+                        ? $"revision {missing} is missing" : $"an unexpected entry {entry.RootElement.GetRawText()}");
                     continue;
                 }
                 // A revision with no attachment to send comes as plain JSON.
@@ -88,24 +105,29 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
                 written += 1 - refused.Count;
             }
         }
-        return new AttachmentCopy(read, written, failures);
+        return new AttachmentCopy(read, written, failures, read == 0 ? notGiven ?? new Unreadable(id, rev, "an empty open_revs answer") : null);
     }
 
     /// <summary>
     /// A source without multipart (pouchdb-server) answers open_revs with JSON and every
     /// attachment inline (it ignores atts_since); the document goes to _bulk_docs as it is.
     /// </summary>
-    private async Task<AttachmentCopy> CopyInlineAsync(Stream stream, CancellationToken ct)
+    private async Task<AttachmentCopy> CopyInlineAsync(Stream stream, string id, string rev, CancellationToken ct)
     {
         using var answer = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
         var docs = answer.RootElement.ValueKind == JsonValueKind.Array
-            ? answer.RootElement.EnumerateArray().Where(e => e.TryGetProperty("ok", out _)).Select(e => e.GetProperty("ok")).ToList()
+            ? answer.RootElement.EnumerateArray().Where(e => e.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object).Select(e => e.GetProperty("ok")).ToList()
             : throw new CouchReplicationException(CouchErrorKind.InvalidResponse, "The source's open_revs answer is neither multipart nor a JSON array.");
+        if (docs.Count == 0)
+            return new AttachmentCopy(0, 0, [], new Unreadable(id, rev, answer.RootElement.GetArrayLength() == 0 ? "an empty open_revs answer" : answer.RootElement[0].GetRawText()));
         var failures = await BulkDocs.WriteAsync(target, docs, ct);
         return new AttachmentCopy(docs.Count, docs.Count - failures.Count, failures);
     }
 
-    /// <summary>Writes one multipart revision; a refusal CouchDB's replicator would count (401, 403, 413, 415) is a failure, not an error.</summary>
+    /// <summary>
+    /// Writes one multipart revision; a refusal CouchDB's replicator counts (401, 403, 413, 415, a
+    /// 400 such as an invalid attachment name or id) is a failure of this document, not an error of the run.
+    /// </summary>
     private async Task<CouchDocWriteFailure?> PutAsync(JsonElement doc, MultipartRelatedBody body, CancellationToken ct)
     {
         var id = doc.GetProperty("_id").GetString()!;
@@ -115,7 +137,7 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
             using var answer = await target.SendOnceAsync(HttpMethod.Put, DocPath.Of(id) + "?new_edits=false", body, ct);
             return null;
         }
-        catch (CouchReplicationException e) when (e.StatusCode is 401 or 403 or 413 or 415)
+        catch (CouchReplicationException e) when (e.StatusCode is 400 or 401 or 403 or 413 or 415 && e.Error != "missing_stub")
         {
             return new CouchDocWriteFailure(id, rev, e.Error ?? e.StatusCode.ToString()!, e.Reason);
         }

@@ -34,7 +34,6 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         if (missingCount == 0) return;
 
         using var fetched = await fetcher.FetchAsync(missing, ct);
-        foreach (var error in fetched.Errors) verbose($"Source could not give {error}");
         var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
         // Partitioned by hand: JsonElement has no equality of its own, so set operations on it
         // (Except) fall back to reflection and, all elements of one answer hashing alike, go quadratic.
@@ -65,7 +64,6 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         using var inlined = small.Count == 0 ? null
             : await fetcher.FetchInlineAsync(small.Select(d => (IdOf(d), RevOf(d)!, ancestors[IdOf(d)])).ToList(), ct);
         if (inlined is null) streamed.AddRange(small);
-        else foreach (var error in inlined.Errors) verbose($"Source could not give {error}");
 
         var written = 0;
         var failures = new List<CouchDocWriteFailure>();

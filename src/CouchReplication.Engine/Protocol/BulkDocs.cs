@@ -5,8 +5,11 @@ namespace CouchReplication.Protocol;
 
 /// <summary>
 /// <c>POST /target/_bulk_docs {"new_edits": false}</c>: writes revisions with their history as
-/// they are. A 413 or a missing attachment stub halves the batch until one document is left; a
-/// refused document is a failure to report, not a reason to stop (CouchDB's rule).
+/// they are. A refused document is a failure to report, not a reason to stop (CouchDB's rule).
+/// Three answers refuse the whole request for the sake of one document: 413 (too large), a
+/// missing attachment stub, and 400 (an id longer than the target's <c>max_document_id_length</c>,
+/// a body it will not parse). Each halves the batch until that document stands alone; it is then
+/// counted as a failure with the target's reason, and the rest is written.
 /// </summary>
 internal static class BulkDocs
 {
@@ -37,14 +40,13 @@ internal static class BulkDocs
                 writer.WriteEndObject();
             }, ct);
         }
-        catch (CouchReplicationException e) when (e.StatusCode == 413 || e.Error == "missing_stub")
+        catch (CouchReplicationException e) when (e.StatusCode is 413 or 400 || e.Error == "missing_stub")
         {
-            // Both fail the whole request for one document: halve until that document stands alone.
             if (docs.Count == 1)
             {
                 failures.Add(e.StatusCode == 413
                     ? new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "too_large", e.Reason ?? "the document is larger than the target accepts")
-                    : new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), "missing_stub", e.Reason));
+                    : new CouchDocWriteFailure(IdOf(docs[0]), RevOf(docs[0]), e.Error ?? "bad_request", e.Reason));
                 return;
             }
             var half = docs.Count / 2;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using CouchReplication.Json;
 
@@ -57,8 +58,9 @@ internal sealed class ChangesFilter
 
         if (doc.DocIds is not null)
         {
-            if (doc.DocIds.Any(string.IsNullOrEmpty)) throw CouchReplicationException.InvalidArgument("doc_ids", "must not contain empty ids");
-            return new ChangesFilter(ChangesFilterKind.DocIds, docIds: doc.DocIds.Distinct(StringComparer.Ordinal).ToArray());
+            var docIds = doc.DocIds.Select(Unquote).Distinct(StringComparer.Ordinal).OrderBy(Encoding.UTF8.GetBytes, ByteOrder.Instance).ToArray();
+            if (docIds.Any(string.IsNullOrEmpty)) throw CouchReplicationException.InvalidArgument("doc_ids", "must not contain empty ids");
+            return new ChangesFilter(ChangesFilterKind.DocIds, docIds: docIds);
         }
         if (doc.Selector is not null) return new ChangesFilter(ChangesFilterKind.Selector, selector: doc.Selector);
         if (string.IsNullOrEmpty(doc.Filter)) return None;
@@ -74,6 +76,37 @@ internal sealed class ChangesFilter
         if (doc.Filter.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
             throw CouchReplicationException.InvalidArgument("filter", $"'{doc.Filter}' is not of the form 'ddoc/name' (or '_view')");
         return new ChangesFilter(ChangesFilterKind.Function, name: doc.Filter, queryParams: queryParams);
+    }
+
+    /// <summary>
+    /// A <c>doc_ids</c> entry as CouchDB reads it: percent-encoded, so <c>_design%2Ffoo</c> is
+    /// <c>_design/foo</c>, and (with CouchDB's default <c>decode_plus_to_space</c>) <c>+</c> is a
+    /// space; a literal plus is <c>%2B</c>. A <c>%</c> not followed by two hex digits stays as it is.
+    /// </summary>
+    internal static string Unquote(string id)
+    {
+        if (id.IndexOfAny(['%', '+']) < 0) return id;
+        var utf8 = Encoding.UTF8.GetBytes(id);
+        var bytes = new List<byte>(utf8.Length);
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] == '+') bytes.Add((byte)' ');
+            else if (utf8[i] == '%' && i + 2 < utf8.Length && Uri.IsHexDigit((char)utf8[i + 1]) && Uri.IsHexDigit((char)utf8[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(Encoding.ASCII.GetString(utf8, i + 1, 2), 16));
+                i += 2;
+            }
+            else bytes.Add(utf8[i]);
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>Ids in CouchDB's order (Erlang sorts binaries byte by byte), so the replication id does not depend on how they were listed.</summary>
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 
     /// <summary>The query parameters this filter adds to a <c>_changes</c> request.</summary>

@@ -17,13 +17,14 @@ internal sealed class Checkpointer
     private readonly bool _enabled;
     private readonly SortedDictionary<long, Seq> _finished = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private readonly List<CouchReplicationHistoryEntry> _previousHistory;
-    private readonly ReplicationStats.Counters _baseline;
+    private readonly IReadOnlyList<CouchReplicationHistoryEntry> _previousHistory;
     private long _nextOrdinal;
     private string? _sourceRev, _targetRev;
 
+    // previousHistory: the history this session continues, newest first (ReplicationLog.Compare).
     public Checkpointer(CouchHttp source, CouchHttp target, string replicationId, string sessionId, Seq startSeq,
-        ReplicationLog? sourceLog, ReplicationLog? targetLog, ReplicationStats stats, bool enabled, Action<string> log)
+        ReplicationLog? sourceLog, ReplicationLog? targetLog, IReadOnlyList<CouchReplicationHistoryEntry> previousHistory,
+        ReplicationStats stats, bool enabled, Action<string> log)
     {
         _source = source;
         _target = target;
@@ -33,11 +34,12 @@ internal sealed class Checkpointer
         _log = log;
         _sourceRev = sourceLog?.Rev;
         _targetRev = targetLog?.Rev;
-        _previousHistory = sourceLog?.History.ToList() ?? [];
-        _baseline = stats.Snapshot();
+        _previousHistory = previousHistory;
         Session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
+        stats.SourceSeq = startSeq;
         stats.ThroughSeq = startSeq;
         stats.CheckpointedSourceSeq = startSeq;
+        stats.CopyTo(Session);
     }
 
     /// <summary>This session's entry, kept up to date with every checkpoint.</summary>
@@ -83,8 +85,8 @@ internal sealed class Checkpointer
         await _writing.WaitAsync(ct);
         try
         {
-            var through = _stats.ThroughSeq ?? Session.StartSeq;
-            _stats.CopyTo(Session, _baseline);
+            var through = _stats.ThroughSeq;
+            _stats.CopyTo(Session);
             Session.EndTime = DateTimeOffset.UtcNow;
             Session.EndSeq = through;
             Session.Recorded = through;

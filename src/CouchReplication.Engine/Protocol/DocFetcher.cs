@@ -6,12 +6,18 @@ namespace CouchReplication.Protocol;
 
 /// <summary>
 /// Reads missing revisions from the source with their history: one <c>_bulk_get</c> per batch,
-/// or, for a source without it (CouchDB 1.x), one <c>GET doc?open_revs=[...]</c> per document.
-/// Attachments come as stubs with their stored encoding; small ones the target lacks are read
-/// again inline (<see cref="FetchInlineAsync"/>), large or compressed ones the
-/// <see cref="AttachmentCopier"/> streams.
+/// or, for a source without it (CouchDB 1.x) or with <c>use_bulk_get: false</c>, one
+/// <c>GET doc?open_revs=[...]</c> per document. Attachments come as stubs with their stored
+/// encoding; small ones the target lacks are read again inline (<see cref="FetchInlineAsync"/>),
+/// large or compressed ones the <see cref="AttachmentCopier"/> streams.
 /// </summary>
-internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<string> log)
+/// <remarks>
+/// A revision the source does not give (an error or <c>missing</c> entry inside a successful
+/// answer, or no entry at all) is never skipped: it is read again on its own, as CouchDB's
+/// replicator does, and if the source still cannot give it the batch fails, so no checkpoint
+/// passes it and a later run reads it again (<see cref="UnreadableRevisions"/>).
+/// </remarks>
+internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, UnreadableRevisions unreadable, Action<string> log)
 {
     private volatile bool _bulkGet = useBulkGet;
 
@@ -20,8 +26,17 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         var fetched = new FetchedDocs();
         try
         {
-            if (_bulkGet && await TryBulkGetAsync(missing, fetched, ct)) return fetched;
-            await Parallel.ForEachAsync(missing, ct, async (doc, token) => await OpenRevsAsync(doc, fetched, token));
+            var requested = missing.SelectMany(doc => doc.Missing.Select(rev => (doc.Id, Rev: rev))).ToList();
+            var notGiven = _bulkGet ? await TryBulkGetAsync(requested, fetched, ct) : null;
+            if (notGiven is null)
+                await Parallel.ForEachAsync(missing, ct, async (doc, token) =>
+                {
+                    var lacking = await OpenRevsAsync(doc.Id, doc.Missing, fetched, token);
+                    if (lacking.Count > 0)
+                        await unreadable.ReadAgainAsync(lacking, revs => OpenRevsAsync(doc.Id, revs, fetched, token), token, readAtOnce: false);
+                });
+            else if (notGiven.Count > 0)
+                await ReadAgainAsync(notGiven, fetched, ct);
             return fetched;
         }
         catch
@@ -31,28 +46,32 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         }
     }
 
-    private async Task<bool> TryBulkGetAsync(IReadOnlyList<MissingRevs> missing, FetchedDocs fetched, CancellationToken ct)
+    /// <summary>
+    /// One <c>_bulk_get</c> for every requested revision; returns those its answer did not give,
+    /// or null when the source has no usable <c>_bulk_get</c>.
+    /// </summary>
+    private async Task<List<Unreadable>?> TryBulkGetAsync(List<(string Id, string Rev)> requested, FetchedDocs fetched, CancellationToken ct)
     {
         JsonDocument answer;
         try
         {
-            answer = await BulkGetAsync("latest=true", missing.SelectMany(doc => doc.Missing.Select(rev => (doc.Id, rev, (IReadOnlyList<string>?)null))), ct);
+            answer = await BulkGetAsync("latest=true", requested.Select(r => (r.Id, r.Rev, (IReadOnlyList<string>?)null)), ct);
         }
         catch (CouchReplicationException e) when (e.StatusCode is 400 or 404 or 405 or 501 && e.Reason != "Database does not exist.")
         {
             _bulkGet = false;
             log($"The source has no usable _bulk_get ({e.Error ?? e.StatusCode.ToString()}); reading documents one by one with open_revs.");
-            return false;
+            return null;
         }
 
         fetched.Own(answer);
-        TakeResults(answer, fetched);
-        return true;
+        return TakeResults(answer, requested, fetched);
     }
 
     /// <summary>
     /// Reads exact revisions with the data of their attachments newer than <c>atts_since</c>
     /// inline, in one <c>_bulk_get</c>; null when the source has no usable <c>_bulk_get</c>.
+    /// Revisions the answer does not give are read again one by one, like any other.
     /// </summary>
     public async Task<FetchedDocs?> FetchInlineAsync(IReadOnlyList<(string Id, string Rev, IReadOnlyList<string> AttsSince)> revisions, CancellationToken ct)
     {
@@ -62,7 +81,8 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
         {
             var answer = await BulkGetAsync("attachments=true", revisions.Select(r => (r.Id, r.Rev, (IReadOnlyList<string>?)r.AttsSince)), ct);
             fetched.Own(answer);
-            TakeResults(answer, fetched);
+            var notGiven = TakeResults(answer, revisions.Select(r => (r.Id, r.Rev)).ToList(), fetched);
+            if (notGiven.Count > 0) await ReadAgainAsync(notGiven, fetched, ct, "&attachments=true");
             return fetched;
         }
         catch
@@ -98,31 +118,89 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, Action<strin
             writer.WriteEndObject();
         }, ct);
 
-    private static void TakeResults(JsonDocument answer, FetchedDocs fetched)
+    /// <summary>
+    /// Takes the documents of a <c>_bulk_get</c> answer; returns the requested revisions it did not
+    /// give. Results answer the requests in order, one each (CouchDB matches them by position too);
+    /// an answer of another length is matched by document id.
+    /// </summary>
+    private static List<Unreadable> TakeResults(JsonDocument answer, List<(string Id, string Rev)> requested, FetchedDocs fetched)
     {
         if (!answer.RootElement.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array)
             throw new CouchReplicationException(CouchErrorKind.InvalidResponse, "The source's _bulk_get answer has no results array.");
-        foreach (var result in results.EnumerateArray())
-            if (result.TryGetProperty("docs", out var docs))
-                foreach (var entry in docs.EnumerateArray())
-                    TakeEntry(entry, fetched, result.TryGetProperty("id", out var id) ? id.GetString() : null);
+        var outcomes = results.EnumerateArray().Select(result => (
+            Id: result.TryGetProperty("id", out var id) ? id.GetString() : null,
+            Entries: result.TryGetProperty("docs", out var docs) && docs.ValueKind == JsonValueKind.Array ? docs.EnumerateArray().ToList() : [])).ToList();
+        var notGiven = new List<Unreadable>();
+        if (outcomes.Count == requested.Count && outcomes.Zip(requested).All(p => p.First.Id == p.Second.Id))
+        {
+            foreach (var ((_, entries), (id, rev)) in outcomes.Zip(requested))
+                if (TakeEntries(entries, fetched, id) is { } problem) notGiven.Add(new Unreadable(id, rev, problem));
+            return notGiven;
+        }
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, entries) in outcomes)
+            if (id is not null && TakeEntries(entries, fetched, id) is null) given.Add(id);
+        notGiven.AddRange(requested.Where(r => !given.Contains(r.Id)).Select(r => new Unreadable(r.Id, r.Rev, "no document in the _bulk_get answer")));
+        return notGiven;
     }
 
-    private async Task OpenRevsAsync(MissingRevs doc, FetchedDocs fetched, CancellationToken ct)
+    /// <summary>Adds the documents among <paramref name="entries"/>; returns what went wrong when one of them is not a document.</summary>
+    private static string? TakeEntries(List<JsonElement> entries, FetchedDocs fetched, string id)
     {
-        var query = new StringBuilder(DocPath.Of(doc.Id))
-            .Append("?revs=true&latest=true&open_revs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(doc.Missing)));
+        string? problem = entries.Count == 0 ? "an empty result" : null;
+        foreach (var entry in entries)
+        {
+            if (entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object) fetched.Add(ok);
+            else problem = Problem(entry);
+        }
+        return problem;
+    }
+
+    private static string Problem(JsonElement entry) =>
+        entry.TryGetProperty("missing", out var missing) ? $"revision {missing} is missing"
+        : entry.TryGetProperty("error", out var error) ? error.ValueKind == JsonValueKind.Object
+            ? $"{(error.TryGetProperty("error", out var e) ? e : error)}: {(error.TryGetProperty("reason", out var r) ? r.ToString() : "")}".TrimEnd(' ', ':')
+            : $"{error}: {(entry.TryGetProperty("reason", out var reason) ? reason.ToString() : "")}".TrimEnd(' ', ':')
+        : $"an unexpected entry {entry.GetRawText()}";
+
+    /// <summary>
+    /// <c>GET doc?revs=true&amp;latest=true&amp;open_revs=[...]</c>; adds the documents given and
+    /// returns the revisions that came back missing or as errors.
+    /// </summary>
+    private async Task<List<Unreadable>> OpenRevsAsync(string id, IReadOnlyList<string> revs, FetchedDocs fetched, CancellationToken ct, string options = "")
+    {
+        var query = new StringBuilder(DocPath.Of(id))
+            .Append("?revs=true&latest=true").Append(options).Append("&open_revs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(revs)));
         var answer = await source.GetJsonAsync(query.ToString(), ct);
         fetched.Own(answer);
         if (answer.RootElement.ValueKind != JsonValueKind.Array)
-            throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The source's open_revs answer for '{doc.Id}' is not a JSON array.");
-        foreach (var entry in answer.RootElement.EnumerateArray()) TakeEntry(entry, fetched, doc.Id);
+            throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The source's open_revs answer for '{id}' is not a JSON array.");
+        // With latest=true a revision may come back as a newer leaf: it is given when some document's history holds it.
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        string? problem = null;
+        foreach (var entry in answer.RootElement.EnumerateArray())
+        {
+            if (entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object)
+            {
+                fetched.Add(ok);
+                given.UnionWith(History(ok));
+            }
+            else problem = Problem(entry);
+        }
+        return revs.Where(r => !given.Contains(r)).Select(r => new Unreadable(id, r, problem ?? "not in the open_revs answer")).ToList();
     }
 
-    private static void TakeEntry(JsonElement entry, FetchedDocs fetched, string? id)
+    /// <summary>The revision and its ancestors, from <c>_revisions</c>.</summary>
+    private static IEnumerable<string> History(JsonElement doc)
     {
-        if (entry.TryGetProperty("ok", out var ok)) fetched.Add(ok);
-        else if (entry.TryGetProperty("error", out var error)) fetched.AddError($"{id}: {error}");
-        else if (entry.TryGetProperty("missing", out var missing)) fetched.AddError($"{id}: revision {missing} is missing on the source");
+        if (doc.TryGetProperty("_rev", out var rev) && rev.GetString() is { } own) yield return own;
+        if (!doc.TryGetProperty("_revisions", out var revisions) || !revisions.TryGetProperty("start", out var start)
+            || !revisions.TryGetProperty("ids", out var ids) || !start.TryGetInt32(out var generation)) yield break;
+        foreach (var hash in ids.EnumerateArray()) yield return $"{generation--}-{hash.GetString()}";
     }
+
+    /// <summary>Reads each revision a bulk answer did not give on its own, then after a wait once more (<see cref="UnreadableRevisions"/>).</summary>
+    private Task ReadAgainAsync(List<Unreadable> notGiven, FetchedDocs fetched, CancellationToken ct, string options = "") =>
+        Parallel.ForEachAsync(notGiven.GroupBy(n => n.Id), ct, async (doc, token) =>
+            await unreadable.ReadAgainAsync(doc.ToList(), revs => OpenRevsAsync(doc.Key, revs, fetched, token, options), token));
 }

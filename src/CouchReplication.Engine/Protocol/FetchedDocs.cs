@@ -13,9 +13,6 @@ internal sealed class FetchedDocs : IDisposable
 
     public List<JsonElement> Docs { get; } = [];
 
-    /// <summary>Failures to read a revision (compacted away, deleted database), for the log.</summary>
-    public List<string> Errors { get; } = [];
-
     public void Own(JsonDocument answer)
     {
         lock (_answers) _answers.Add(answer);
@@ -29,11 +26,6 @@ internal sealed class FetchedDocs : IDisposable
         if (id is null || rev is null) return;
         lock (_seen)
             if (_seen.Add((id, rev))) Docs.Add(doc);
-    }
-
-    public void AddError(string error)
-    {
-        lock (Errors) Errors.Add(error);
     }
 
     public void Dispose()

@@ -29,14 +29,18 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
             sourceLog = await ReplicationLog.ReadAsync(source, replicationId, ct);
             targetLog = await ReplicationLog.ReadAsync(target, replicationId, ct);
         }
-        var resumeSeq = ReplicationLog.StartSeq(sourceLog, targetLog);
-        var startSeq = resumeSeq ?? settings.SinceSeq ?? Seq.Zero;
-        events.Verbose(resumeSeq is null
-            ? $"Replication {replicationId}: no common checkpoint, starting from {startSeq}"
+        var (resumeSeq, history) = ReplicationLog.Compare(sourceLog, targetLog);
+        // since_seq wins over a checkpoint, as in CouchDB (its replication id does not include it).
+        var startSeq = settings.SinceSeq ?? resumeSeq ?? Seq.Zero;
+        events.Verbose(settings.SinceSeq is not null ? $"Replication {replicationId}: starting from since_seq {startSeq}"
+            : resumeSeq is null ? $"Replication {replicationId}: no common checkpoint, starting from {startSeq}"
             : $"Replication {replicationId}: resuming from checkpoint {startSeq}");
 
+        // Counters are totals since the replication began (CouchDB 3): they go on from the checkpoint's.
+        stats.RaiseTo(history.FirstOrDefault());
+        var atStart = stats.Snapshot();
         var checkpointer = new Checkpointer(source, target, replicationId, Guid.NewGuid().ToString("N"), startSeq,
-            sourceLog, targetLog, stats, settings.UseCheckpoints, events.Verbose);
+            sourceLog, targetLog, history, stats, settings.UseCheckpoints, events.Verbose);
         events.Running();
         try
         {
@@ -54,13 +58,17 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         }
         await FinalCheckpointAsync(checkpointer, swallow: false);
 
+        var atEnd = stats.Snapshot();
         return new CouchReplicationResult
         {
             Ok = true,
             ReplicationId = replicationId,
             SessionId = checkpointer.Session.SessionId,
             SourceLastSeq = checkpointer.Session.RecordedSeq,
-            NoChanges = stats.RevisionsChecked == 0,
+            NoChanges = atEnd.MissingChecked == atStart.MissingChecked,
+            DocsRead = atEnd.DocsRead - atStart.DocsRead,
+            DocsWritten = atEnd.DocsWritten - atStart.DocsWritten,
+            DocWriteFailures = atEnd.DocWriteFailures - atStart.DocWriteFailures,
             Source = settings.Source.Redacted,
             Target = settings.Target.Redacted,
             History = settings.UseCheckpoints ? [.. checkpointer.History] : [checkpointer.Session],
@@ -82,8 +90,9 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         }
 
         var reader = new ChangesReader(source, settings, stats, events.Verbose);
-        var fetcher = new DocFetcher(source, settings.UseBulkGet, events.Verbose);
-        var attachments = new AttachmentCopier(source, target, settings.Http.RetriesPerRequest, events.Verbose);
+        var unreadable = new UnreadableRevisions(settings.MissingRevisionRetryDelay, events.Verbose);
+        var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable, events.Verbose);
+        var attachments = new AttachmentCopier(source, target, settings.Http.RetriesPerRequest, unreadable, events.Verbose);
         var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), stats, events.Verbose, Refused);
         var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
         for (var i = 0; i < settings.WorkerProcesses; i++)

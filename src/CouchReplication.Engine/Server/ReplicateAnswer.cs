@@ -23,12 +23,21 @@ internal static class ReplicateAnswer
             if (answer.Field("last_seq") is { } last) run.EndSeq = run.Recorded = Seq.From(last);
             history.Insert(0, run);
         }
+        var noChanges = answer.BoolOf("no_changes") ?? (!hasLog && answer.LongOf("docs_read") == 0);
+        // CouchDB 3's history holds totals since the replication began; this run's share is the
+        // newest entry less the one it started from. A run with no changes has no entry of its own.
+        var thisRun = noChanges || history.Count == 0 ? null : history[0];
+        var before = hasLog && history.Count > 1 ? history[1] : null;
+        long Share(Func<CouchReplicationHistoryEntry, long> counter) => thisRun is null ? 0 : counter(thisRun) - (before is null ? 0 : counter(before));
         return new CouchReplicationResult
         {
             Ok = answer.BoolOf("ok") == true,
             SessionId = answer.StringOf("session_id") ?? "",
             SourceLastSeq = answer.SeqOf("source_last_seq") ?? answer.SeqOf("last_seq") ?? "",
-            NoChanges = answer.BoolOf("no_changes") ?? (!hasLog && answer.LongOf("docs_read") == 0),
+            NoChanges = noChanges,
+            DocsRead = Share(h => h.DocsRead),
+            DocsWritten = Share(h => h.DocsWritten),
+            DocWriteFailures = Share(h => h.DocWriteFailures),
             Source = request.Source,
             Target = request.Target,
             History = [.. history],
