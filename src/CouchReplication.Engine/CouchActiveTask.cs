@@ -30,19 +30,19 @@ public sealed record CouchActiveTask
     /// <summary>Whether the replication is continuous.</summary>
     public bool Continuous { get; init; }
 
-    /// <summary>docs_read.</summary>
+    /// <summary>docs_read: revisions read from the source, in total since the replication began (CouchDB 3 carries totals over from the checkpoint).</summary>
     public long DocsRead { get; init; }
 
-    /// <summary>docs_written.</summary>
+    /// <summary>docs_written: revisions the target took, in total since the replication began.</summary>
     public long DocsWritten { get; init; }
 
-    /// <summary>doc_write_failures.</summary>
+    /// <summary>doc_write_failures: revisions the target refused (forbidden, too large, illegal id ...), in total since the replication began.</summary>
     public long DocWriteFailures { get; init; }
 
-    /// <summary>missing_revisions_found.</summary>
+    /// <summary>missing_revisions_found: revisions the target lacked, in total since the replication began.</summary>
     public long MissingRevisionsFound { get; init; }
 
-    /// <summary>revisions_checked.</summary>
+    /// <summary>revisions_checked: leaf revisions from the changes feed compared with the target, in total since the replication began.</summary>
     public long RevisionsChecked { get; init; }
 
     /// <summary>changes_pending, when the source reports it.</summary>

@@ -6,7 +6,8 @@ namespace CouchReplication;
 
 /// <summary>
 /// One session of a replication as the replication log records it (newest first in
-/// <see cref="CouchReplicationResult.History"/>).
+/// <see cref="CouchReplicationResult.History"/>). As in CouchDB 3, its counters are totals since
+/// the replication began, not the session's share.
 /// </summary>
 public sealed class CouchReplicationHistoryEntry
 {

@@ -26,8 +26,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
         return bytes;
     }
 
-    private static async Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
 
     private CouchReplicationDoc Doc(string sourceDb, string targetDb, Uri? via = null) => new()
     {
@@ -232,6 +231,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
         var warnings = new List<string>();
         while (job.TryTakeMessage(out var message)) if (message.IsWarning) warnings.Add(message.Text);
         Assert.Contains(warnings, w => w.Contains("refused-with-attachment") && w.Contains("no forbidden documents here"));
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 }
 

@@ -65,7 +65,7 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
             }
         };
 
-        var result = await (await new ReplicationRegistry().StartAsync(Through(proxy, sourceDb, targetDb))).Task.Completion.WaitAsync(Limit);
+        var result = await NothingLost.ReplicateAsync(server, Through(proxy, sourceDb, targetDb), Limit);
 
         Assert.True(hits > 0, "the fault never struck");
         Assert.Equal(Documents + ConflictsIn(Documents), result.DocsWritten);
@@ -131,7 +131,7 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
         var checkpoint = log.RootElement.GetProperty("source_last_seq").ToString();
 
         proxy.Faults = null;
-        var resumed = await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+        var resumed = await NothingLost.ReplicateAsync(server, doc, Limit);
 
         Assert.Equal(checkpoint, resumed.History[0].StartLastSeq);
         // The batch in flight when everything went dark may have been written without its answer

@@ -53,5 +53,6 @@ public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHe
         Assert.Equal(1, result.DocsWritten);
         Assert.Equal(await server.Client.AttachmentHashAsync(sourceDb, "big", "big.bin"), await server.Client.AttachmentHashAsync(targetDb, "big", "big.bin"));
         Assert.InRange(growth, long.MinValue, 64L * 1024 * 1024);
+        await NothingLost.AssertAsync(server.Client, sourceDb, targetDb, result.Failures);
     }
 }

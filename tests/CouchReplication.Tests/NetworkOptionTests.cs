@@ -18,8 +18,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
         return db;
     }
 
-    private static async Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
 
     [ServerFact(RequiresProgram = "tinyproxy")]
     public async Task Both_ends_go_through_an_authenticating_http_proxy()

@@ -17,6 +17,39 @@ internal static partial class NothingLost
 {
     private const int Chunk = 500;
 
+    /// <summary>
+    /// Runs a one-shot replication in a fresh registry and asserts the invariant on its outcome:
+    /// the way every suite replicates, so a new scenario gets the check for free.
+    /// </summary>
+    public static async Task<CouchReplicationResult> ReplicateAsync(CouchServer server, ReplicationSettings settings, TimeSpan limit,
+        Func<string, bool>? inScope = null, ReplicationRegistry? registry = null)
+    {
+        var result = await (await (registry ?? new ReplicationRegistry()).StartAsync(settings)).Task.Completion.WaitAsync(limit);
+        await AfterAsync(server, settings, result, inScope);
+        return result;
+    }
+
+    /// <inheritdoc cref="ReplicateAsync(CouchServer, ReplicationSettings, TimeSpan, Func{string, bool}?, ReplicationRegistry?)"/>
+    public static Task<CouchReplicationResult> ReplicateAsync(CouchServer server, CouchReplicationDoc doc, TimeSpan limit,
+        Func<string, bool>? inScope = null, ReplicationRegistry? registry = null) =>
+        ReplicateAsync(server, ReplicationSettings.From(doc), limit, inScope, registry);
+
+    /// <summary>
+    /// Asserts the invariant after a replication whose source and target are databases of
+    /// <paramref name="server"/> (directly or through a proxy in front of it). The scope follows
+    /// from doc_ids; a filter function, view or selector must be given its scope.
+    /// </summary>
+    public static Task AfterAsync(CouchServer server, ReplicationSettings settings, CouchReplicationResult result, Func<string, bool>? inScope = null)
+    {
+        var filter = settings.Filter;
+        if (inScope is null && filter.Kind == Protocol.ChangesFilterKind.DocIds) inScope = filter.DocIds!.Contains;
+        if (inScope is null && filter.Kind != Protocol.ChangesFilterKind.None)
+            throw new InvalidOperationException("A filtered replication needs the ids in its scope for the nothing-lost check.");
+        return AssertAsync(server.Client, DatabaseOf(settings.Source.DatabaseUri), DatabaseOf(settings.Target.DatabaseUri), result.Failures, inScope, settings.WinningRevsOnly);
+    }
+
+    private static string DatabaseOf(Uri database) => Uri.UnescapeDataString(database.Segments[^1].TrimEnd('/'));
+
     /// <summary>Asserts the invariant after a replication from <paramref name="sourceDb"/> to <paramref name="targetDb"/>.</summary>
     /// <param name="client">A client of the server both databases are on.</param>
     /// <param name="failures">The documents the replication reported as refused (the result's <c>Failures</c>).</param>

@@ -11,8 +11,8 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
 
     private CouchTestClient Client => server.Client;
 
-    private static async Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        await (await StartAsync(doc)).Completion.WaitAsync(Limit);
+    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
+        NothingLost.ReplicateAsync(server, doc, Limit, registry: ReplicationRegistry.Session);
 
     private static async Task<CouchReplicationTask> StartAsync(CouchReplicationDoc doc) =>
         (await ReplicationRegistry.Session.StartAsync(doc)).Task;
@@ -51,7 +51,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         var doc = new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
 
         var settings = ReplicationSettings.From(doc) with { UseBulkGet = false };
-        var result = await (await ReplicationRegistry.Session.StartAsync(settings)).Task.Completion.WaitAsync(Limit);
+        var result = await NothingLost.ReplicateAsync(server, settings, Limit, registry: ReplicationRegistry.Session);
 
         Assert.True(result.Ok);
         Assert.Equal(await Client.SnapshotAsync(sourceDb), await Client.SnapshotAsync(targetDb));

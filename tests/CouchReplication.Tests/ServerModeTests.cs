@@ -67,6 +67,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
         Assert.False(first.NoChanges);
         Assert.True(first.DocsWritten > 0);
         Assert.Equal(await Client.SnapshotAsync(sourceDb), await Client.SnapshotAsync(targetDb));
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb, first.Failures);
         Assert.Contains(Messages(replicator), m => m.Text.StartsWith($"POST {replicator.Server}_replicate", StringComparison.Ordinal));
         Assert.True(second.NoChanges);
         Assert.Equal(0, second.DocsWritten);

@@ -22,8 +22,7 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
         return db;
     }
 
-    private static async Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit);
+    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
 
     private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, Action<CouchReplicationDoc> edit)
     {
