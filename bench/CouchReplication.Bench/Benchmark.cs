@@ -137,7 +137,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
 
         if (!_isCouchDb)
         {
-            // pouchdb-server's _replicate cancel does not stop a continuous replication (DESIGN.md).
+            // pouchdb-server's _replicate cancel does not stop a continuous replication (README, -Server mode).
             Print("  server replicator: skipped on pouchdb-server (its continuous _replicate cannot be cancelled)");
             return;
         }

@@ -63,14 +63,6 @@ public sealed class ReplicationRegistry
         lock (_tasks) return _tasks.Where(t => includeFinished || !t.IsFinished).ToList();
     }
 
-    /// <summary>The newest task with this task id or bare replication id, finished or not.</summary>
-    public CouchReplicationTask? Find(string id)
-    {
-        lock (_tasks)
-            return _tasks.LastOrDefault(t => (t.ReplicationId == id || t.CheckpointId == id) && !t.IsFinished)
-                ?? _tasks.LastOrDefault(t => t.ReplicationId == id || t.CheckpointId == id);
-    }
-
     /// <summary>Stops every running task and waits up to <paramref name="wait"/> for their final checkpoints.</summary>
     public void StopAll(TimeSpan wait)
     {

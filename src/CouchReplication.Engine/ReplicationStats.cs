@@ -3,8 +3,8 @@ using CouchReplication.Json;
 namespace CouchReplication;
 
 /// <summary>
-/// The live counters of one replication, written by the workers and read by monitoring, in the
-/// terms of <c>_active_tasks</c>. As in CouchDB 3, the counters are totals since the replication
+/// The live counters of one replication, in the terms of <c>_active_tasks</c>: written by the run
+/// alone (from its workers' batch outcomes and its checkpointer), read by monitoring. As in CouchDB 3, the counters are totals since the replication
 /// began: each run starts them from its checkpoint's newest history entry (or from where the
 /// task's previous run left them, whichever is higher). The sequences are <c>0</c> until the run
 /// knows where it starts, never missing.
@@ -28,11 +28,16 @@ internal sealed class ReplicationStats
     public Seq ThroughSeq { get { lock (_seqLock) return _throughSeq; } set { lock (_seqLock) _throughSeq = value; } }
     public Seq CheckpointedSourceSeq { get { lock (_seqLock) return _checkpointedSeq; } set { lock (_seqLock) _checkpointedSeq = value; } }
 
-    public void AddDocsRead(long n) => Interlocked.Add(ref _docsRead, n);
-    public void AddDocsWritten(long n) => Interlocked.Add(ref _docsWritten, n);
-    public void AddDocWriteFailures(long n) => Interlocked.Add(ref _docWriteFailures, n);
-    public void AddMissingFound(long n) => Interlocked.Add(ref _missingFound, n);
-    public void AddRevisionsChecked(long n) => Interlocked.Add(ref _revisionsChecked, n);
+    /// <summary>Adds what a batch did.</summary>
+    public void Add(Protocol.BatchOutcome outcome)
+    {
+        Interlocked.Add(ref _revisionsChecked, outcome.RevisionsChecked);
+        Interlocked.Add(ref _missingFound, outcome.MissingFound);
+        Interlocked.Add(ref _docsRead, outcome.DocsRead);
+        Interlocked.Add(ref _docsWritten, outcome.DocsWritten);
+        Interlocked.Add(ref _docWriteFailures, outcome.Failures.Count);
+    }
+
     public void SetPending(long? pending) => Interlocked.Exchange(ref _changesPending, pending ?? -1);
 
     /// <summary>The counters as they are now, to tell one run's share of the totals.</summary>

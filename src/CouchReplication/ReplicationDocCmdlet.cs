@@ -5,7 +5,7 @@ namespace CouchReplication.Commands;
 
 /// <summary>
 /// The replication-document parameters shared by New-CouchReplicationDoc and
-/// Start-CouchReplication: one per document field, named as in DESIGN.md, with the JSON field
+/// Start-CouchReplication: one per document field, named as the README lists them, with the JSON field
 /// name as an alias.
 /// </summary>
 public abstract class ReplicationDocCmdlet : PSCmdlet

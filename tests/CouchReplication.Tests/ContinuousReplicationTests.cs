@@ -115,8 +115,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         Assert.True(alreadyAgain);
         Assert.Same(task, again);
         Assert.Equal(task.ReplicationId, await _registry.TaskIdOfAsync(doc));
-        Assert.Same(task, _registry.Find(task.CheckpointId));
-        Assert.Contains(task, _registry.Tasks(includeFinished: false));
+        Assert.Same(task, Assert.Single(_registry.Tasks(includeFinished: false), t => t.CheckpointId == task.CheckpointId));
 
         await StopAsync(task);
         Assert.DoesNotContain(task, _registry.Tasks(includeFinished: false));

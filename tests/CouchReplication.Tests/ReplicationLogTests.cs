@@ -51,10 +51,10 @@ public sealed class ReplicationLogTests
         var stats = new ReplicationStats();
         var previous = CouchReplicationHistoryEntry.Read(JsonDocument.Parse(
             """{"session_id": "s1", "recorded_seq": 10, "missing_checked": 7, "missing_found": 6, "docs_read": 5, "docs_written": 4, "doc_write_failures": 1}""").RootElement)!;
-        stats.AddDocsWritten(2);
+        stats.Add(new BatchOutcome(0, 0, 0, 2, []));
 
         stats.RaiseTo(previous);
-        stats.AddDocsWritten(3);
+        stats.Add(new BatchOutcome(0, 0, 0, 3, []));
 
         Assert.Equal((7, 6, 5, 7, 1), (stats.RevisionsChecked, stats.MissingRevisionsFound, stats.DocsRead, stats.DocsWritten, stats.DocWriteFailures));
         Assert.Equal("0", stats.ThroughSeq.ToString());
@@ -71,12 +71,12 @@ public sealed class ReplicationLogTests
 
         checkpointer.Finished(Batch(1));
         checkpointer.Finished(Batch(2));
-        Assert.Equal(Seq.Zero, stats.ThroughSeq);
+        Assert.Equal(Seq.Zero, checkpointer.ThroughSeq);
 
         checkpointer.Finished(Batch(0));
-        Assert.Equal(new Seq("30"), stats.ThroughSeq);
+        Assert.Equal(new Seq("30"), checkpointer.ThroughSeq);
 
         checkpointer.Finished(Batch(4));
-        Assert.Equal(new Seq("30"), stats.ThroughSeq);
+        Assert.Equal(new Seq("30"), checkpointer.ThroughSeq);
     }
 }

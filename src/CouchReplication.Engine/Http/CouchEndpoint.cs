@@ -9,11 +9,10 @@ namespace CouchReplication.Http;
 /// </summary>
 internal sealed partial class CouchEndpoint
 {
-    private CouchEndpoint(Uri databaseUri, string databaseName, CouchCredential? credential,
+    private CouchEndpoint(Uri databaseUri, CouchCredential? credential,
         IReadOnlyDictionary<string, string> headers, ProxySetting? proxy)
     {
         DatabaseUri = databaseUri;
-        DatabaseName = databaseName;
         Credential = credential;
         Headers = headers;
         Proxy = proxy;
@@ -21,8 +20,6 @@ internal sealed partial class CouchEndpoint
 
     /// <summary>The database URL without user info, ending in '/'. Safe to show.</summary>
     public Uri DatabaseUri { get; }
-
-    public string DatabaseName { get; }
 
     public CouchCredential? Credential { get; }
 
@@ -58,7 +55,7 @@ internal sealed partial class CouchEndpoint
         credential ??= CouchCredential.FromUserInfo(uri);
 
         var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
-        return new CouchEndpoint(clean, name, credential,
+        return new CouchEndpoint(clean, credential,
             headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), proxy);
     }
 
@@ -71,7 +68,7 @@ internal sealed partial class CouchEndpoint
         var uri = HttpUrl(url, "Server", "a server URL");
         credential ??= CouchCredential.FromUserInfo(uri);
         var root = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = uri.AbsolutePath.TrimEnd('/') + "/" }.Uri;
-        return new CouchEndpoint(root, string.Empty, credential, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
+        return new CouchEndpoint(root, credential, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
     }
 
     private static Uri HttpUrl([NotNull] string? url, string field, string what)

@@ -8,40 +8,68 @@ namespace CouchReplication.Protocol;
 /// the source with their history, and writes them with <c>new_edits=false</c>: plain documents
 /// in one <c>_bulk_docs</c>, documents with small uncompressed attachments the target lacks in
 /// another with the data inline, documents with large or compressed ones one by one, streamed.
+/// It reports what it did (<see cref="BatchOutcome"/>) and changes no shared state.
 /// </summary>
-internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping,
-    ReplicationStats stats, Action<string> verbose, Action<CouchDocWriteFailure> refused)
+internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping, Action<string> verbose)
 {
-    public async Task ReplicateAsync(ChangesBatch batch, CancellationToken ct)
+    public async Task<BatchOutcome> ReplicateAsync(ChangesBatch batch, CancellationToken ct)
+    {
+        var revsById = LeavesById(batch);
+        var revisions = revsById.Values.Sum(r => r.Count);
+        var missing = await FindMissingAsync(revsById, revisions, ct);
+        var missingCount = missing.Sum(m => m.Missing.Count);
+        if (missingCount == 0) return BatchOutcome.NothingMissing(revisions);
+
+        using var fetched = await fetcher.FetchAsync(missing, ct);
+        var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
+        var (plain, small, streamed) = ByAttachments(fetched.Docs, ancestors);
+
+        // Small uncompressed attachments the target lacks: read again with their data inline and
+        // written in one _bulk_docs, instead of two requests per document.
+        using var inlined = small.Count == 0 ? null
+            : await fetcher.FetchInlineAsync(small.Select(d => (IdOf(d), RevOf(d)!, ancestors[IdOf(d)])).ToList(), ct);
+        if (inlined is null) streamed.AddRange(small);
+
+        var write = await WriteBulkAsync(inlined is null ? [plain] : [plain, inlined.Docs], ct);
+        var copies = await CopyWithAttachmentsAsync(streamed, ancestors, write.RefusedForStubs, ct);
+
+        verbose($"Batch {batch.Ordinal}: {missingCount} of {revisions} revisions missing on the target, {write.Written + copies.Written} written"
+            + (small.Count + streamed.Count > 0 ? $" (with attachments: {small.Count} inline, {streamed.Count} streamed)" : ""));
+        return new BatchOutcome(revisions, missingCount, write.Read + copies.Read, write.Written + copies.Written, [.. write.Failures, .. copies.Failures]);
+    }
+
+    /// <summary>The leaf revisions of the batch by document (a document may appear twice in a continuous batch).</summary>
+    private static Dictionary<string, IReadOnlyList<string>> LeavesById(ChangesBatch batch)
     {
         var revsById = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var change in batch.Changes)
             revsById[change.Id] = revsById.TryGetValue(change.Id, out var known) ? known.Union(change.Revs).ToList() : change.Revs;
-        stats.AddRevisionsChecked(revsById.Values.Sum(r => r.Count));
+        return revsById;
+    }
 
-        IReadOnlyList<MissingRevs> missing;
-        if (skipping.ShouldSkip())
-        {
-            missing = revsById.Select(r => new MissingRevs(r.Key, r.Value, [])).ToList();
-        }
-        else
-        {
-            missing = await RevsDiff.FindMissingAsync(target, revsById, ct);
-            skipping.Observe(revsById.Values.Sum(r => r.Count), missing.Sum(m => m.Missing.Count));
-        }
-        var missingCount = missing.Sum(m => m.Missing.Count);
-        stats.AddMissingFound(missingCount);
-        if (missingCount == 0) return;
+    /// <summary><c>_revs_diff</c>, or every revision while the target lacks nearly everything (<see cref="RevsDiffSkipping"/>).</summary>
+    private async Task<IReadOnlyList<MissingRevs>> FindMissingAsync(Dictionary<string, IReadOnlyList<string>> revsById, int revisions, CancellationToken ct)
+    {
+        if (skipping.ShouldSkip()) return revsById.Select(r => new MissingRevs(r.Key, r.Value, [])).ToList();
+        var missing = await RevsDiff.FindMissingAsync(target, revsById, ct);
+        skipping.Observe(revisions, missing.Sum(m => m.Missing.Count));
+        return missing;
+    }
 
-        using var fetched = await fetcher.FetchAsync(missing, ct);
-        var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
-        // Partitioned by hand: JsonElement has no equality of its own, so set operations on it
-        // (Except) fall back to reflection and, all elements of one answer hashing alike, go quadratic.
-        var plain = new List<JsonElement>(fetched.Docs.Count);
+    /// <summary>
+    /// Splits fetched revisions by the attachments the target lacks: none (plain), small and
+    /// uncompressed within the batch's inline budget (small), the rest (streamed). Partitioned by
+    /// hand: JsonElement has no equality of its own, so set operations on it (Except) fall back to
+    /// reflection and, all elements of one answer hashing alike, go quadratic.
+    /// </summary>
+    private static (List<JsonElement> Plain, List<JsonElement> Small, List<JsonElement> Streamed) ByAttachments(
+        List<JsonElement> docs, Dictionary<string, IReadOnlyList<string>> ancestors)
+    {
+        var plain = new List<JsonElement>(docs.Count);
         var small = new List<JsonElement>();
         var streamed = new List<JsonElement>();
         long inlineBytes = 0;
-        foreach (var doc in fetched.Docs)
+        foreach (var doc in docs)
         {
             var traveling = Traveling(doc, ancestors[IdOf(doc)]);
             if (traveling.Count == 0)
@@ -58,44 +86,50 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
                 streamed.Add(doc);
             }
         }
+        return (plain, small, streamed);
+    }
 
-        // Small uncompressed attachments the target lacks: read again with their data inline and
-        // written in one _bulk_docs, instead of two requests per document.
-        using var inlined = small.Count == 0 ? null
-            : await fetcher.FetchInlineAsync(small.Select(d => (IdOf(d), RevOf(d)!, ancestors[IdOf(d)])).ToList(), ct);
-        if (inlined is null) streamed.AddRange(small);
+    private sealed record BulkWrite(long Read, long Written, List<CouchDocWriteFailure> Failures, List<CouchDocWriteFailure> RefusedForStubs);
 
-        var written = 0;
-        var failures = new List<CouchDocWriteFailure>();
-        var refusedForStubs = new List<CouchDocWriteFailure>();
-        foreach (var docs in inlined is null ? [plain] : new[] { plain, inlined.Docs })
+    /// <summary>
+    /// One <c>_bulk_docs</c> per group. Separate requests: a missing stub fails a whole
+    /// <c>_bulk_docs</c>, and plain documents need not pay for it.
+    /// </summary>
+    private async Task<BulkWrite> WriteBulkAsync(IReadOnlyList<List<JsonElement>> groups, CancellationToken ct)
+    {
+        var write = new BulkWrite(0, 0, [], []);
+        long read = 0, written = 0;
+        foreach (var docs in groups)
         {
-            // Separate requests: a missing stub fails a whole _bulk_docs, and plain documents need not pay for it.
             var bulk = await BulkDocs.WriteAsync(target, docs, ct);
+            read += docs.Count;
             written += docs.Count - bulk.Count;
-            failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
-            refusedForStubs.AddRange(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null));
-            stats.AddDocsRead(docs.Count);
+            write.Failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
+            write.RefusedForStubs.AddRange(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null));
         }
+        return write with { Read = read, Written = written };
+    }
 
-        // Streamed one by one: revisions with large or compressed attachments the target lacks
-        // (only those newer than its ancestors travel), and revisions it refused for a missing
-        // stub (every attachment travels).
+    /// <summary>
+    /// Streamed one by one: revisions with large or compressed attachments the target lacks (only
+    /// those newer than its ancestors travel), and revisions it refused for a missing stub (every
+    /// attachment travels; they were read already).
+    /// </summary>
+    private async Task<(long Read, long Written, List<CouchDocWriteFailure> Failures)> CopyWithAttachmentsAsync(
+        List<JsonElement> streamed, Dictionary<string, IReadOnlyList<string>> ancestors, List<CouchDocWriteFailure> refusedForStubs, CancellationToken ct)
+    {
+        long read = 0, written = 0;
+        var failures = new List<CouchDocWriteFailure>();
         var copies = streamed.Select(d => (Id: IdOf(d), Rev: RevOf(d)!, Since: ancestors[IdOf(d)], Reread: false))
             .Concat(refusedForStubs.Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
         foreach (var (id, rev, since, reread) in copies)
         {
             var copy = await attachments.CopyAsync(id, rev, since, ct);
-            if (!reread) stats.AddDocsRead(copy.DocsRead);
+            if (!reread) read += copy.DocsRead;
             written += copy.DocsWritten;
             failures.AddRange(copy.Failures);
         }
-
-        stats.AddDocsWritten(written);
-        stats.AddDocWriteFailures(failures.Count);
-        foreach (var failure in failures) refused(failure);
-        verbose($"Batch {batch.Ordinal}: {missingCount} of {revsById.Values.Sum(r => r.Count)} revisions missing on the target, {written} written"
-            + (small.Count + streamed.Count > 0 ? $" (with attachments: {small.Count} inline, {streamed.Count} streamed)" : ""));
+        return (read, written, failures);
     }
 
     /// <summary>Attachments of one revision the target takes in the JSON of a _bulk_docs body; larger ones are streamed.</summary>

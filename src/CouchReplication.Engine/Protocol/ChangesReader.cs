@@ -13,7 +13,7 @@ namespace CouchReplication.Protocol;
 /// heartbeat, a batch handed on as soon as the feed pauses, and a dropped feed reopened from the
 /// last sequence read.
 /// </summary>
-internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, ReplicationStats stats, Action<string> log)
+internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, Action<string> log)
 {
     private long _ordinal;
     private ChangesFilter _filter = settings.Filter;
@@ -46,12 +46,10 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
                 ? source.PostJsonAsync(Query("normal", seq), body, ct)
                 : source.GetJsonAsync(Query("normal", seq), ct));
             var page = ChangesPage.Parse(json.RootElement, seq);
-            stats.SetPending(page.Pending);
-            stats.SourceSeq = page.LastSeq;
             if (page.Rows > 0)
             {
                 log($"_changes since {seq}: {page.Rows} changes, up to {page.LastSeq}");
-                await output.WriteAsync(new ChangesBatch(_ordinal++, page.Changes, page.LastSeq), ct);
+                await output.WriteAsync(new ChangesBatch(_ordinal++, page.Changes, page.LastSeq, page.Pending), ct);
             }
             seq = page.LastSeq;
             if (page.Rows < settings.WorkerBatchSize) return;
@@ -121,7 +119,6 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
                     if (row.TryGetProperty("seq", out var seq))
                     {
                         lastSeq = Seq.From(seq);
-                        stats.SourceSeq = lastSeq;
                         if (ChangeRow.Parse(row) is { } change && !DocPath.IsLocal(change.Id)) pending.Add(change);
                         if (pending.Count >= settings.WorkerBatchSize) await FlushAsync();
                     }
@@ -200,7 +197,7 @@ internal sealed record ChangesPage(IReadOnlyList<Change> Changes, int Rows, Seq 
     }
 }
 
-/// <summary>Parses one row of any changes feed: <c>{"seq", "id", "changes":[{"rev"}], "deleted"}</c>.</summary>
+/// <summary>Parses one row of any changes feed: <c>{"seq", "id", "changes":[{"rev"}]}</c>.</summary>
 internal static class ChangeRow
 {
     public static Change? Parse(JsonElement row)
@@ -210,7 +207,6 @@ internal static class ChangeRow
         if (row.TryGetProperty("changes", out var changes))
             foreach (var change in changes.EnumerateArray())
                 if (change.TryGetProperty("rev", out var rev) && rev.GetString() is { } r) revs.Add(r);
-        var deleted = row.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True;
-        return revs.Count == 0 ? null : new Change(docId, revs, deleted);
+        return revs.Count == 0 ? null : new Change(docId, revs);
     }
 }

@@ -6,7 +6,8 @@ namespace CouchReplication.Protocol;
 /// <summary>
 /// Records how far the replication has safely come and writes it to both replication logs.
 /// Batches finish out of order; the checkpoint only ever names the last sequence below which
-/// every batch is written, so a resumed run can never skip a document.
+/// every batch is written, so a resumed run can never skip a document. Owned by the run, which
+/// alone tells it of finished batches and asks it to checkpoint.
 /// </summary>
 internal sealed class Checkpointer
 {
@@ -19,9 +20,11 @@ internal sealed class Checkpointer
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly IReadOnlyList<CouchReplicationHistoryEntry> _previousHistory;
     private long _nextOrdinal;
+    private Seq _through, _checkpointed;
     private string? _sourceRev, _targetRev;
 
-    // previousHistory: the history this session continues, newest first (ReplicationLog.Compare).
+    // previousHistory: the history this session continues, newest first (ReplicationLog.Compare);
+    // stats: the counters the session's history entry records (read only here).
     public Checkpointer(CouchHttp source, CouchHttp target, string replicationId, string sessionId, Seq startSeq,
         ReplicationLog? sourceLog, ReplicationLog? targetLog, IReadOnlyList<CouchReplicationHistoryEntry> previousHistory,
         ReplicationStats stats, bool enabled, Action<string> log)
@@ -35,10 +38,8 @@ internal sealed class Checkpointer
         _sourceRev = sourceLog?.Rev;
         _targetRev = targetLog?.Rev;
         _previousHistory = previousHistory;
+        _through = _checkpointed = startSeq;
         Session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
-        stats.SourceSeq = startSeq;
-        stats.ThroughSeq = startSeq;
-        stats.CheckpointedSourceSeq = startSeq;
         stats.CopyTo(Session);
     }
 
@@ -48,6 +49,12 @@ internal sealed class Checkpointer
     /// <summary>The log's history as the last checkpoint wrote it, newest first.</summary>
     public IReadOnlyList<CouchReplicationHistoryEntry> History => [Session, .. _previousHistory.Take(ReplicationLog.MaxHistory - 1)];
 
+    /// <summary>The sequence below which every batch is written (through_seq).</summary>
+    public Seq ThroughSeq { get { lock (_finished) return _through; } }
+
+    /// <summary>The sequence the logs on both sides last recorded (checkpointed_source_seq).</summary>
+    public Seq CheckpointedSeq { get { lock (_finished) return _checkpointed; } }
+
     /// <summary>Marks a batch written; advances the safe sequence over every batch now contiguous.</summary>
     public void Finished(ChangesBatch batch)
     {
@@ -56,26 +63,9 @@ internal sealed class Checkpointer
             _finished[batch.Ordinal] = batch.LastSeq;
             while (_finished.Remove(_nextOrdinal, out var seq))
             {
-                _stats.ThroughSeq = seq;
+                _through = seq;
                 _nextOrdinal++;
             }
-        }
-    }
-
-    /// <summary>Writes a checkpoint every <paramref name="interval"/> until cancelled.</summary>
-    public async Task RunPeriodicAsync(TimeSpan interval, CancellationToken ct)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(interval, ct);
-                await CheckpointAsync(ct);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // Stopped by the replication: its final checkpoint follows.
         }
     }
 
@@ -85,17 +75,17 @@ internal sealed class Checkpointer
         await _writing.WaitAsync(ct);
         try
         {
-            var through = _stats.ThroughSeq;
+            var through = ThroughSeq;
             _stats.CopyTo(Session);
             Session.EndTime = DateTimeOffset.UtcNow;
             Session.EndSeq = through;
             Session.Recorded = through;
-            if (!_enabled || through == _stats.CheckpointedSourceSeq) return;
+            if (!_enabled || through == CheckpointedSeq) return;
 
             var history = History;
             _sourceRev = await ReplicationLog.WriteAsync(_source, _replicationId, _sourceRev, Session.SessionId, through, history, ct);
             _targetRev = await ReplicationLog.WriteAsync(_target, _replicationId, _targetRev, Session.SessionId, through, history, ct);
-            _stats.CheckpointedSourceSeq = through;
+            lock (_finished) _checkpointed = through;
             _log($"Checkpoint at {through} written to _local/{_replicationId} on source and target");
         }
         finally

@@ -15,6 +15,10 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
     private const int MaxFailuresKept = 1000;
     private readonly List<CouchDocWriteFailure> _failures = [];
 
+    /// <summary>The furthest batch done and its sequence: source_seq, CouchDB's highest_seq_done.</summary>
+    private long _highestDone = -1;
+    private readonly object _recording = new();
+
     public async Task<CouchReplicationResult> RunAsync(CancellationToken ct)
     {
         using var source = new CouchHttp(settings.Source, settings.Http, events.Verbose);
@@ -41,6 +45,7 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         var atStart = stats.Snapshot();
         var checkpointer = new Checkpointer(source, target, replicationId, Guid.NewGuid().ToString("N"), startSeq,
             sourceLog, targetLog, history, stats, settings.UseCheckpoints, events.Verbose);
+        stats.SourceSeq = stats.ThroughSeq = stats.CheckpointedSourceSeq = startSeq;
         events.Running();
         try
         {
@@ -89,22 +94,19 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
             catch { stages.Cancel(); throw; }
         }
 
-        var reader = new ChangesReader(source, settings, stats, events.Verbose);
+        var reader = new ChangesReader(source, settings, events.Verbose);
         var unreadable = new UnreadableRevisions(settings.MissingRevisionRetryDelay, events.Verbose);
         var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable, events.Verbose);
         var attachments = new AttachmentCopier(source, target, settings.Http.RetriesPerRequest, unreadable, events.Verbose);
-        var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), stats, events.Verbose, Refused);
+        var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), events.Verbose);
         var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
         for (var i = 0; i < settings.WorkerProcesses; i++)
             tasks.Add(Task.Run(() => Stage(async () =>
             {
                 await foreach (var batch in batches.Reader.ReadAllAsync(stages.Token))
-                {
-                    await worker.ReplicateAsync(batch, stages.Token);
-                    checkpointer.Finished(batch);
-                }
+                    Record(batch, await worker.ReplicateAsync(batch, stages.Token), checkpointer);
             })));
-        var periodic = Stage(() => checkpointer.RunPeriodicAsync(settings.CheckpointInterval, periodicStop.Token));
+        var periodic = Stage(() => CheckpointPeriodicallyAsync(checkpointer, periodicStop.Token));
 
         try { await Task.WhenAll(tasks); }
         catch { /* inspected below, with the periodic checkpointer's outcome */ }
@@ -119,6 +121,45 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
     }
 
     /// <summary>
+    /// A batch is done: its counters, its refused documents, and a checkpoint that may now pass it
+    /// (CouchDB's <c>report_seq_done</c>). The run is the only writer of the live counters.
+    /// </summary>
+    private void Record(ChangesBatch batch, BatchOutcome outcome, Checkpointer checkpointer)
+    {
+        stats.Add(outcome);
+        foreach (var failure in outcome.Failures) Refused(failure);
+        checkpointer.Finished(batch);
+        lock (_recording)
+        {
+            if (batch.Ordinal > _highestDone)
+            {
+                _highestDone = batch.Ordinal;
+                stats.SourceSeq = batch.LastSeq;
+                stats.SetPending(batch.Pending);
+            }
+            stats.ThroughSeq = checkpointer.ThroughSeq;
+        }
+    }
+
+    /// <summary>Writes a checkpoint every checkpoint_interval until the run ends; its final checkpoint follows.</summary>
+    private async Task CheckpointPeriodicallyAsync(Checkpointer checkpointer, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(settings.CheckpointInterval, ct);
+                await checkpointer.CheckpointAsync(ct);
+                stats.CheckpointedSourceSeq = checkpointer.CheckpointedSeq;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped by the run: its final checkpoint follows.
+        }
+    }
+
+    /// <summary>
     /// Records what is safely written even when the run is stopped or failed, so the next run
     /// resumes there; a failure here must not hide the failure that ended the run.
     /// </summary>
@@ -128,6 +169,7 @@ internal sealed class Replication(ReplicationSettings settings, string replicati
         try
         {
             await checkpointer.CheckpointAsync(deadline.Token);
+            stats.CheckpointedSourceSeq = checkpointer.CheckpointedSeq;
         }
         catch (Exception e) when (swallow)
         {
