@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CouchReplication.Http;
 using CouchReplication.Protocol;
 
 namespace CouchReplication;
@@ -112,49 +113,41 @@ public sealed class CouchReplicationTask : IReplicationObserver
     /// </summary>
     private async Task<CouchReplicationResult> RunAsync()
     {
-        var delay = _settings.RestartDelay;
-        while (true)
-        {
-            try
+        var restarts = Backoff.Restarts<CouchReplicationResult>(_settings.RestartDelay, _settings.MaxRestartDelay,
+            e => _settings.Continuous && e is CouchReplicationException { IsTransient: true } && !_stop.IsCancellationRequested,
+            (e, delay) =>
             {
-                var result = await new Replication(_settings, CheckpointId, _stats, this).RunAsync(_stop.Token);
-                _state = CouchReplicationState.Completed;
-                return result;
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                _state = CouchReplicationState.Stopped;
-                throw;
-            }
-            catch (CouchReplicationException e) when (e.IsTransient && _settings.Continuous)
-            {
-                _error = e;
+                _error = (CouchReplicationException)e;
                 _state = CouchReplicationState.Crashing;
-                Enqueue(new ReplicationMessage(true, $"Replication {ReplicationId} crashed ({e.Message}); restarting in {delay.TotalSeconds:0.#} s"));
-                try
-                {
-                    await Task.Delay(delay, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    _state = CouchReplicationState.Stopped;
-                    throw;
-                }
-                delay = delay * 2 < _settings.MaxRestartDelay ? delay * 2 : _settings.MaxRestartDelay;
-                _state = CouchReplicationState.Initializing;
-            }
-            catch (CouchReplicationException e)
-            {
-                throw Fail(e);
-            }
-            catch (Exception e)
-            {
-                throw Fail(new CouchReplicationException(CouchErrorKind.Unexpected, $"The replication failed unexpectedly: {e.Message}", innerException: e));
-            }
-            finally
-            {
                 Touch();
-            }
+                Enqueue(new ReplicationMessage(true, $"Replication {ReplicationId} crashed ({e.Message}); restarting in {delay.TotalSeconds:0.#} s"));
+            });
+        try
+        {
+            var result = await restarts.ExecuteAsync(async token =>
+            {
+                if (_state == CouchReplicationState.Crashing) _state = CouchReplicationState.Initializing;
+                return await new Replication(_settings, CheckpointId, _stats, this).RunAsync(token);
+            }, _stop.Token);
+            _state = CouchReplicationState.Completed;
+            return result;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            _state = CouchReplicationState.Stopped;
+            throw;
+        }
+        catch (CouchReplicationException e)
+        {
+            throw Fail(e);
+        }
+        catch (Exception e)
+        {
+            throw Fail(new CouchReplicationException(CouchErrorKind.Unexpected, $"The replication failed unexpectedly: {e.Message}", innerException: e));
+        }
+        finally
+        {
+            Touch();
         }
     }
 

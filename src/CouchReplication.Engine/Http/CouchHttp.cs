@@ -5,7 +5,6 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
 using Polly;
-using Polly.Retry;
 
 namespace CouchReplication.Http;
 
@@ -47,7 +46,7 @@ internal sealed class CouchHttp : IDisposable
         if (endpoint.Credential is { } credential)
             _authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
-        _retry = BuildRetry(settings);
+        _retry = Backoff.PerRequest(settings, log);
     }
 
     public CouchEndpoint Endpoint { get; }
@@ -173,29 +172,6 @@ internal sealed class CouchHttp : IDisposable
         SocketException s => s.Message,
         _ => e.Message,
     };
-
-    private ResiliencePipeline BuildRetry(HttpSettings settings)
-    {
-        if (settings.RetriesPerRequest == 0) return ResiliencePipeline.Empty;
-        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = settings.RetriesPerRequest,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = settings.FirstRetryDelay,
-            MaxDelay = settings.MaxRetryDelay,
-            UseJitter = false,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is CouchReplicationException { IsTransient: true }),
-            DelayGenerator = args => ValueTask.FromResult(
-                args.Outcome.Exception is CouchReplicationException { RetryAfter: { } after }
-                    ? (TimeSpan?)(after < settings.MaxRetryDelay ? after : settings.MaxRetryDelay)
-                    : null),
-            OnRetry = args =>
-            {
-                _log($"Retry {args.AttemptNumber + 1} of {settings.RetriesPerRequest} in {args.RetryDelay.TotalSeconds:0.##} s after: {args.Outcome.Exception?.Message}");
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
-    }
 
     public void Dispose() => _client.Dispose();
 }

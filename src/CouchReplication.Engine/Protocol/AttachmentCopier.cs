@@ -15,8 +15,11 @@ internal sealed record AttachmentCopy(int DocsRead, int DocsWritten, IReadOnlyLi
 /// attachment stays gzip), and only those newer than the target's ancestors travel. A source
 /// that answers JSON (pouchdb-server) gives inline attachments, written with _bulk_docs.
 /// </summary>
-internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int retries, UnreadableRevisions unreadable, Action<string> log)
+internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, HttpSettings http, UnreadableRevisions unreadable, Action<string> log)
 {
+    // A streamed body cannot be sent again: a transient failure starts the copy over from the source.
+    private readonly Polly.ResiliencePipeline _retry = Backoff.PerRequest(http, log, e => e is IOException or InvalidDataException);
+
     public async Task<AttachmentCopy> CopyAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {
         var copy = await CopyWithRetriesAsync(id, rev, attsSince, ct);
@@ -32,28 +35,21 @@ internal sealed class AttachmentCopier(CouchHttp source, CouchHttp target, int r
         return total with { NotGiven = null };
     }
 
-    private async Task<AttachmentCopy> CopyWithRetriesAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
+    private Task<AttachmentCopy> CopyWithRetriesAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct) =>
+        _retry.ExecuteAsync(async token =>
         {
             try
             {
-                return await CopyOnceAsync(id, rev, attsSince, ct);
+                return await CopyOnceAsync(id, rev, attsSince, token);
             }
             catch (CouchReplicationException e) when (e.Error == "missing_stub" && attsSince.Count > 0)
             {
                 // The target lost an attachment its ancestor had (revs_limit, compaction): send them all.
                 log($"{id} {rev}: the target misses an attachment stub; sending every attachment");
                 attsSince = [];
+                return await CopyOnceAsync(id, rev, attsSince, token);
             }
-            catch (Exception e) when (attempt < retries && !ct.IsCancellationRequested
-                                      && e is IOException or InvalidDataException or CouchReplicationException { IsTransient: true })
-            {
-                // A streamed body cannot be sent again: start over from the source.
-                log($"{id} {rev}: copying with attachments failed ({e.Message}); trying again");
-            }
-        }
-    }
+        }, ct).AsTask();
 
     private async Task<AttachmentCopy> CopyOnceAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {

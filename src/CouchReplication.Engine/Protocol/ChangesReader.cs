@@ -56,95 +56,117 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
         }
     }
 
+    /// <summary>Where a continuous feed has got to: the last sequence read and the changes not yet handed on.</summary>
+    private sealed class FeedPosition(Seq since)
+    {
+        public Seq LastSeq { get; set; } = since;
+        public List<Change> Pending { get; } = [];
+    }
+
+    /// <summary>
+    /// Follows the feed for good. A feed that ends or drops after giving something is reopened
+    /// from its last sequence at once; one that fails before giving anything is retried with the
+    /// per-request backoff (<see cref="Backoff.PerRequest"/>) and, after retries_per_request
+    /// failures in a row, fails the run; one the server ends at once is reopened after a pause, so
+    /// a server that closes every feed is not hammered.
+    /// </summary>
     private async Task FollowAsync(Seq since, ChannelWriter<ChangesBatch> output, CancellationToken ct)
     {
-        var pending = new List<Change>();
-        var lastSeq = since;
-        var drops = 0;
-
-        async Task FlushAsync()
-        {
-            if (pending.Count == 0) return;
-            var batch = new ChangesBatch(_ordinal++, pending.ToList(), lastSeq);
-            pending.Clear();
-            log($"_changes (continuous): {batch.Changes.Count} changes, up to {lastSeq}");
-            await output.WriteAsync(batch, ct);
-        }
-
+        var reopen = Backoff.PerRequest(settings.Http, log);
+        var position = new FeedPosition(since);
         while (true)
         {
-            try
+            var opened = position.LastSeq;
+            var gave = await reopen.ExecuteAsync(token => FollowOnceAsync(position, output, token), ct);
+            await FlushAsync(position, output, ct);
+            if (!gave && position.LastSeq == opened) await Task.Delay(settings.Http.FirstRetryDelay * 4, ct);
+        }
+    }
+
+    /// <summary>Hands on the changes read since the last batch.</summary>
+    private async Task FlushAsync(FeedPosition position, ChannelWriter<ChangesBatch> output, CancellationToken ct)
+    {
+        if (position.Pending.Count == 0) return;
+        var batch = new ChangesBatch(_ordinal++, position.Pending.ToList(), position.LastSeq);
+        position.Pending.Clear();
+        log($"_changes (continuous): {batch.Changes.Count} changes, up to {batch.LastSeq}");
+        await output.WriteAsync(batch, ct);
+    }
+
+    /// <summary>
+    /// One connection to the continuous feed, read until the server ends it; returns whether it
+    /// gave any line. A connection that drops after giving lines also returns (to be reopened with
+    /// a fresh retry budget); one that fails before giving any throws, for the backoff to retry.
+    /// </summary>
+    private async ValueTask<bool> FollowOnceAsync(FeedPosition position, ChannelWriter<ChangesBatch> output, CancellationToken ct)
+    {
+        var gave = false;
+        try
+        {
+            using var response = await WithSelectorFallbackAsync(() => source.OpenStreamAsync(_filter.Body is null ? HttpMethod.Get : HttpMethod.Post,
+                Query("continuous", position.LastSeq) + "&heartbeat=" + (long)Heartbeat.TotalMilliseconds, _filter.Body, ct));
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var reader = new StreamReader(stream);
+            using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            log($"Following the source's changes from {position.LastSeq}");
+            Task<string?>? read = null;
+            while (true)
             {
-                using var response = await WithSelectorFallbackAsync(() => source.OpenStreamAsync(_filter.Body is null ? HttpMethod.Get : HttpMethod.Post,
-                    Query("continuous", lastSeq) + "&heartbeat=" + (long)Heartbeat.TotalMilliseconds, _filter.Body, ct));
-                await using var stream = await response.Content.ReadAsStreamAsync(ct);
-                using var reader = new StreamReader(stream);
-                using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                log($"Following the source's changes from {lastSeq}");
-                Task<string?>? read = null;
-                while (true)
+                if (read is null)
                 {
-                    if (read is null)
-                    {
-                        silence.CancelAfter(Heartbeat * 3);
-                        read = reader.ReadLineAsync(silence.Token).AsTask();
-                    }
-                    // A batch grows while lines are already waiting (a burst, or workers busy while the
-                    // feed went on) and is handed on the moment the feed has nothing more to give.
-                    if (pending.Count > 0 && !read.IsCompleted)
-                    {
-                        await FlushAsync();
-                        continue;
-                    }
+                    silence.CancelAfter(Heartbeat * 3);
+                    read = reader.ReadLineAsync(silence.Token).AsTask();
+                }
+                // A batch grows while lines are already waiting (a burst, or workers busy while the
+                // feed went on) and is handed on the moment the feed has nothing more to give.
+                if (position.Pending.Count > 0 && !read.IsCompleted)
+                {
+                    await FlushAsync(position, output, ct);
+                    continue;
+                }
 
-                    string? line;
-                    try
-                    {
-                        line = await read;
-                    }
-                    catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-                    {
-                        throw new CouchReplicationException(CouchErrorKind.Timeout,
-                            $"The source's changes feed was silent for {(Heartbeat * 3).TotalSeconds:0} s (no heartbeat).", isTransient: true, innerException: e);
-                    }
-                    read = null;
-                    if (line is null) break;
-                    if (line.Length == 0) continue;
+                string? line;
+                try
+                {
+                    line = await read;
+                }
+                catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+                {
+                    throw new CouchReplicationException(CouchErrorKind.Timeout,
+                        $"The source's changes feed was silent for {(Heartbeat * 3).TotalSeconds:0} s (no heartbeat).", isTransient: true, innerException: e);
+                }
+                read = null;
+                if (line is null) return gave;
+                if (line.Length == 0) continue;
 
-                    drops = 0;
-                    using var json = JsonDocument.Parse(line);
-                    var row = json.RootElement;
-                    if (row.TryGetProperty("error", out var error))
-                        throw new CouchReplicationException(CouchErrorKind.ServerError, $"The source's changes feed failed: {error} {row}", isTransient: true);
-                    if (row.TryGetProperty("seq", out var seq))
-                    {
-                        lastSeq = Seq.From(seq);
-                        if (ChangeRow.Parse(row) is { } change && !DocPath.IsLocal(change.Id)) pending.Add(change);
-                        if (pending.Count >= settings.WorkerBatchSize) await FlushAsync();
-                    }
-                    else if (row.TryGetProperty("last_seq", out var last))
-                    {
-                        lastSeq = Seq.From(last);
-                        break;
-                    }
+                gave = true;
+                using var json = JsonDocument.Parse(line);
+                var row = json.RootElement;
+                if (row.TryGetProperty("error", out var error))
+                    throw new CouchReplicationException(CouchErrorKind.ServerError, $"The source's changes feed failed: {error} {row}", isTransient: true);
+                if (row.TryGetProperty("seq", out var seq))
+                {
+                    position.LastSeq = Seq.From(seq);
+                    if (ChangeRow.Parse(row) is { } change && !DocPath.IsLocal(change.Id)) position.Pending.Add(change);
+                    if (position.Pending.Count >= settings.WorkerBatchSize) await FlushAsync(position, output, ct);
+                }
+                else if (row.TryGetProperty("last_seq", out var last))
+                {
+                    position.LastSeq = Seq.From(last);
+                    return gave;
                 }
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or HttpRequestException or JsonException
-                                          or CouchReplicationException { IsTransient: true })
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or HttpRequestException or JsonException
+                                      or CouchReplicationException { IsTransient: true })
+        {
+            if (!gave)
             {
-                await FlushAsync();
-                if (++drops > settings.Http.RetriesPerRequest)
-                    throw e as CouchReplicationException ?? new CouchReplicationException(CouchErrorKind.Unreachable,
-                        $"The source's changes feed keeps dropping: {e.Message}", isTransient: true, innerException: e);
-                log($"The changes feed dropped ({e.Message}); reopening it from {lastSeq}");
-                continue;
+                if (e is CouchReplicationException) throw;
+                throw new CouchReplicationException(CouchErrorKind.Unreachable, $"The source's changes feed keeps dropping: {e.Message}", isTransient: true, innerException: e);
             }
-            // The server ended the feed (a restart, a proxy's idle limit): hand on what came and reopen
-            // it, after a pause when it ended at once, so a server that closes every feed is not hammered.
-            var ended = lastSeq;
-            await FlushAsync();
-            if (drops == 0 && ended == since) await Task.Delay(settings.Http.FirstRetryDelay * 4, ct);
-            since = ended;
+            log($"The changes feed dropped ({e.Message}); reopening it from {position.LastSeq}");
+            return true;
         }
     }
 
