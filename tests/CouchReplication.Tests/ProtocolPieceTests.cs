@@ -1,0 +1,105 @@
+using System.Text;
+using System.Text.Json;
+using CouchReplication.Json;
+using CouchReplication.Multipart;
+using CouchReplication.Protocol;
+using Xunit;
+
+namespace CouchReplication.Tests;
+
+/// <summary>The protocol pieces that need no server: changes pages, _revs_diff skipping, multipart reading, doc_ids decoding.</summary>
+public sealed class ProtocolPieceTests
+{
+    [Fact]
+    public void A_changes_page_keeps_leaves_leaves_out_local_docs_and_counts_every_row()
+    {
+        using var json = JsonDocument.Parse("""
+            {"results": [
+              {"seq": "1-a", "id": "doc", "changes": [{"rev": "2-x"}, {"rev": "2-y"}]},
+              {"seq": "2-b", "id": "_local/home", "changes": [{"rev": "0-1"}]},
+              {"seq": "3-c", "id": "gone", "changes": [{"rev": "3-z"}], "deleted": true}
+            ], "last_seq": "3-c", "pending": 7}
+            """);
+
+        var page = ChangesPage.Parse(json.RootElement, Seq.Zero);
+
+        Assert.Equal(3, page.Rows);
+        Assert.Equal([("doc", "2-x,2-y"), ("gone", "3-z")], page.Changes.Select(c => (c.Id, string.Join(',', c.Revs))));
+        Assert.Equal("\"3-c\"", page.LastSeq.RawJson);
+        Assert.Equal(7, page.Pending);
+    }
+
+    [Fact]
+    public void A_changes_page_without_results_is_not_couchdb_and_one_without_last_seq_stays_where_it_was()
+    {
+        using var html = JsonDocument.Parse("""{"ok": true}""");
+        Assert.Equal(CouchErrorKind.InvalidResponse, Assert.Throws<CouchReplicationException>(() => ChangesPage.Parse(html.RootElement, Seq.Zero)).Kind);
+
+        using var empty = JsonDocument.Parse("""{"results": []}""");
+        var page = ChangesPage.Parse(empty.RootElement, new Seq("42"));
+        Assert.Equal((0, "42", (long?)null), (page.Rows, page.LastSeq.RawJson, page.Pending));
+    }
+
+    [Fact]
+    public void Revs_diff_is_left_out_after_three_nearly_all_missing_batches_but_probed_one_in_ten()
+    {
+        var skipping = new RevsDiffSkipping();
+        for (var i = 0; i < RevsDiffSkipping.Streak; i++)
+        {
+            Assert.False(skipping.ShouldSkip());
+            skipping.Observe(100, 96);
+        }
+
+        var decisions = Enumerable.Range(0, 2 * RevsDiffSkipping.ProbeEvery).Select(_ => skipping.ShouldSkip()).ToList();
+        Assert.Equal(2, decisions.Count(skip => !skip));
+
+        // A probe that finds the target has what is sent ends the skipping.
+        skipping.Observe(100, 10);
+        Assert.False(skipping.ShouldSkip());
+    }
+
+    [Fact]
+    public void A_batch_with_a_few_revisions_present_does_not_start_skipping()
+    {
+        var skipping = new RevsDiffSkipping();
+        for (var i = 0; i < 10; i++) skipping.Observe(100, 90);
+        Assert.False(skipping.ShouldSkip());
+    }
+
+    [Fact]
+    public async Task Multipart_sections_are_read_in_order_with_headers_and_nested_parts()
+    {
+        const string body =
+            "--outer\r\nContent-Type: application/json\r\n\r\n{\"missing\":\"1-x\"}\r\n" +
+            "--outer\r\nContent-Type: multipart/related; boundary=\"inner\"\r\n\r\n" +
+            "--inner\r\nContent-Type: application/json\r\n\r\n{\"_id\":\"a\"}\r\n--inner\r\nContent-Type: text/plain\r\n\r\nhello\r\n--inner--\r\n" +
+            "--outer--\r\n";
+        using var reader = new MultipartReader(new MemoryStream(Encoding.UTF8.GetBytes(body)), "outer");
+
+        var first = await reader.ReadNextSectionAsync(CancellationToken.None);
+        Assert.Equal("application/json", first!.ContentType);
+        Assert.Equal("{\"missing\":\"1-x\"}", await new StreamReader(first.Body).ReadToEndAsync());
+
+        var second = await reader.ReadNextSectionAsync(CancellationToken.None);
+        Assert.Equal("inner", second!.NestedBoundary);
+        using var nested = new MultipartReader(second.Body, second.NestedBoundary!);
+        var json = await nested.ReadNextSectionAsync(CancellationToken.None);
+        Assert.Equal("{\"_id\":\"a\"}", await new StreamReader(json!.Body).ReadToEndAsync());
+        var attachment = await nested.ReadNextSectionAsync(CancellationToken.None);
+        Assert.Equal("hello", await new StreamReader(attachment!.Body).ReadToEndAsync());
+        Assert.Null(await nested.ReadNextSectionAsync(CancellationToken.None));
+
+        Assert.Null(await reader.ReadNextSectionAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("_design%2Ffoo", "_design/foo")]
+    [InlineData("with+space", "with space")]
+    [InlineData("plus%2Bid", "plus+id")]
+    [InlineData("%C3%BCn%C3%AFc%C3%B6d%C3%A9", "ünïcödé")]
+    [InlineData("100%", "100%")]
+    [InlineData("bad%zzescape", "bad%zzescape")]
+    [InlineData("plain", "plain")]
+    public void Doc_ids_are_unquoted_as_couchdb_unquotes_them(string given, string meant) =>
+        Assert.Equal(meant, ChangesFilter.Unquote(given));
+}
