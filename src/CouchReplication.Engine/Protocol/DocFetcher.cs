@@ -121,7 +121,7 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, UnreadableRe
     /// <summary>
     /// Takes the documents of a <c>_bulk_get</c> answer; returns the requested revisions it did not
     /// give. Results answer the requests in order, one each (CouchDB matches them by position too);
-    /// an answer of another length is matched by document id.
+    /// an answer of another shape is matched by revision history.
     /// </summary>
     private static List<Unreadable> TakeResults(JsonDocument answer, List<(string Id, string Rev)> requested, FetchedDocs fetched)
     {
@@ -137,10 +137,16 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, UnreadableRe
                 if (TakeEntries(entries, fetched, id) is { } problem) notGiven.Add(new Unreadable(id, rev, problem));
             return notGiven;
         }
-        var given = new HashSet<string>(StringComparer.Ordinal);
+        // Matched by revision, not by id: a document with two missing leaves is given only as far as its answer holds each.
+        var given = new HashSet<(string Id, string Rev)>();
         foreach (var (id, entries) in outcomes)
-            if (id is not null && TakeEntries(entries, fetched, id) is null) given.Add(id);
-        notGiven.AddRange(requested.Where(r => !given.Contains(r.Id)).Select(r => new Unreadable(r.Id, r.Rev, "no document in the _bulk_get answer")));
+            foreach (var entry in entries)
+                if (id is not null && entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object)
+                {
+                    fetched.Add(ok);
+                    foreach (var rev in History(ok)) given.Add((id, rev));
+                }
+        notGiven.AddRange(requested.Where(r => !given.Contains((r.Id, r.Rev))).Select(r => new Unreadable(r.Id, r.Rev, "no document in the _bulk_get answer")));
         return notGiven;
     }
 
