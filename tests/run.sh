@@ -45,32 +45,27 @@ echo "== Building (Release, warnings as errors)"
 dotnet build CouchReplication.sln -c Release --nologo -v quiet
 
 counts() { sed -n "s/.*$1: *\([0-9]*\).*/\1/p" "$2" | tail -1; }
-# xunit prints "<Class>.<Test> [SKIP]" and the reason on the next line: one row per class and reason.
-skips() {
+# Runs one xunit project (Release, built above) and lists its skipped tests with their reasons;
+# sets <name>_status, <name>_passed, <name>_failed and <name>_skipped.
+xunit_suite() {
+  local name=$1 project=$2 title=$3 status
+  echo "== $title"
+  set +e
+  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log/$name.txt"
+  status=${PIPESTATUS[0]}
+  set -e
+  declare -g "${name}_status=$status" "${name}_passed=$(counts Passed "$log/$name.txt")" \
+    "${name}_failed=$(counts Failed "$log/$name.txt")" "${name}_skipped=$(counts Skipped "$log/$name.txt")"
+  echo "== Skipped tests of $project, with reasons"
+  # xunit prints "<Class>.<Test> [SKIP]" and the reason on the next line: one row per class and reason.
   awk '/\[SKIP\]$/ { getline reason; sub(/^\[xUnit[^]]*\] */, "", reason)
          name = $0; sub(/ \[SKIP\]$/, "", name); sub(/\.[^.]*$/, "", name); sub(/.*\./, "", name)
-         print name ": " reason }' "$1" | sort | uniq -c | awk '{ n = $1; $1 = ""; print "  " n " tests of" $0 }'
+         print name ": " reason }' "$log/$name.txt" | sort | uniq -c | awk '{ n = $1; $1 = ""; print "  " n " tests of" $0 }'
 }
 
-echo "== xunit suites"
-set +e
-dotnet test tests/CouchReplication.Tests -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" 2>&1 | tee "$log/xunit.txt"
-xunit_status=${PIPESTATUS[0]}
-set -e
-xunit_passed=$(counts Passed "$log/xunit.txt"); xunit_failed=$(counts Failed "$log/xunit.txt"); xunit_skipped=$(counts Skipped "$log/xunit.txt")
-echo "== Skipped xunit tests, with reasons"
-skips "$log/xunit.txt"
-
-echo "== SDK-hosted suites (the built module in PowerShell runspaces, Microsoft.PowerShell.SDK $sdk_version)"
-set +e
-dotnet test tests/CouchReplication.Host.Tests -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" 2>&1 | tee "$log/host.txt"
-host_status=${PIPESTATUS[0]}
-set -e
-host_passed=$(counts Passed "$log/host.txt"); host_failed=$(counts Failed "$log/host.txt"); host_skipped=$(counts Skipped "$log/host.txt")
-echo "== Skipped SDK-hosted tests, with reasons"
-skips "$log/host.txt"
+xunit_suite xunit tests/CouchReplication.Tests "xunit suites"
+xunit_suite host tests/CouchReplication.Host.Tests \
+  "SDK-hosted suites (the built module in PowerShell runspaces, Microsoft.PowerShell.SDK $sdk_version)"
 
 echo "== Pester suites (pwsh $pwsh_version, Pester $pester_version)"
 set +e
