@@ -4,6 +4,9 @@
 .DESCRIPTION
     Build: dotnet build of CouchReplication.sln; the importable module lands in out/CouchReplication.
     Test:  every test suite, exactly as CI runs them (tests/run.sh).
+    Pester: the Pester suites (tests/*.Tests.ps1) against the module as last built, with Pester
+           restored from NuGet at the version tests/tools/PesterRestore.csproj pins, put first on
+           PSModulePath (out/modules); prints the pwsh and Pester versions it ran with.
     Demo:  builds, starts a throwaway pouchdb-server on loopback (tests/server), replicates sample
            data between two databases, shows progress and the result, replicates again (nothing to
            transfer), starts a continuous replication, shows it in Get-CouchActiveTask, stops it
@@ -16,6 +19,10 @@
     Package only: the project's public home, written into the packaged manifest (ProjectUri) and
     the nuspec (projectUrl). The manifest in the repository names none until the project has one.
 .EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Demo
+
+    The pinned pwsh (.config/dotnet-tools.json): no other pwsh needed.
+.EXAMPLE
     ./build.ps1 Demo
 .EXAMPLE
     ./build.ps1 Package -ProjectUri https://github.com/example/CouchReplication
@@ -23,7 +30,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Help', 'Package')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Demo', 'Help', 'Package')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -35,6 +42,20 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $module = Join-Path $PSScriptRoot 'out/CouchReplication/CouchReplication.psd1'
+
+# Pester from the NuGet feed, at the version tests/tools/PesterRestore.csproj pins, laid out in
+# out/modules; that folder goes first on PSModulePath, so no other Pester is imported.
+function Import-PinnedPester {
+    $restore = Join-Path $PSScriptRoot 'tests/tools/PesterRestore.csproj'
+    dotnet msbuild $restore -restore -t:RestorePester -nologo -v:q | Out-Host
+    if ($LASTEXITCODE) { throw "Restoring Pester failed with exit code $LASTEXITCODE" }
+    $version = ([xml](Get-Content $restore -Raw)).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+    $modules = Join-Path $PSScriptRoot 'out/modules'
+    if (($env:PSModulePath -split [IO.Path]::PathSeparator)[0] -ne $modules) {
+        $env:PSModulePath = $modules + [IO.Path]::PathSeparator + $env:PSModulePath
+    }
+    Import-Module Pester -RequiredVersion $version -ErrorAction Stop -PassThru
+}
 
 function Invoke-ModuleBuild {
     dotnet build (Join-Path $PSScriptRoot 'CouchReplication.sln') -c $Configuration --nologo -v quiet
@@ -240,6 +261,19 @@ switch ($Task) {
     'Test' {
         bash (Join-Path $PSScriptRoot 'tests/run.sh')
         if ($LASTEXITCODE) { throw "tests failed (exit code $LASTEXITCODE)" }
+    }
+    'Pester' {
+        $pester = Import-PinnedPester
+        "Running with pwsh $($PSVersionTable.PSVersion) ($PSHOME) and Pester $($pester.Version) ($($pester.ModuleBase))"
+        # The suites run as in a user's session, not under this script's Stop.
+        $ErrorActionPreference = 'Continue'
+        $pesterConfiguration = New-PesterConfiguration
+        $pesterConfiguration.Run.Path = Join-Path $PSScriptRoot 'tests'
+        $pesterConfiguration.Run.PassThru = $true
+        $pesterConfiguration.Output.Verbosity = 'Detailed'
+        $result = Invoke-Pester -Configuration $pesterConfiguration
+        'PESTER: Passed: {0}, Failed: {1}, Skipped: {2}' -f $result.PassedCount, $result.FailedCount, ($result.SkippedCount + $result.NotRunCount)
+        if ($result.FailedCount -gt 0 -or $result.Result -ne 'Passed') { exit 1 }
     }
     'Demo' {
         Invoke-ModuleBuild

@@ -3,6 +3,7 @@ BeforeAll {
     $modulePath = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
     Import-Module $modulePath -Force
     Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
     $script:server = Start-TestCouchServer
     $script:url = $server.Url
 
@@ -303,7 +304,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         $script = "Import-Module '$modulePath'; " + (($targets | ForEach-Object { "`$null = Start-CouchReplication '$url$source' '$url$_' -CreateTarget -Continuous -CheckpointInterval 600000" }) -join '; ') +
             "; `$deadline = (Get-Date).AddSeconds(30); while ((Get-CouchActiveTask | Where-Object DocsWritten -eq 3).Count -lt 3 -and (Get-Date) -lt `$deadline) { Start-Sleep -Milliseconds 50 }"
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $process = Start-Process pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $process = Start-Process (Get-TestPwsh) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
         $process.WaitForExit(60000) | Should -BeTrue -Because 'leaving the session must not hang on continuous replications'
         foreach ($target in $targets) {
             (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 3

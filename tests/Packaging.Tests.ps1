@@ -1,8 +1,10 @@
 # build.ps1 Package gives a module folder and a .nupkg a gallery takes.
 Describe 'build.ps1 Package' {
     BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
+        $script:pwsh = Get-TestPwsh
         $root = Join-Path $PSScriptRoot '..'
-        $output = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package 2>&1
+        $output = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package 2>&1
         $script:exit = $LASTEXITCODE
         $script:folder = Join-Path $root 'out/package/CouchReplication'
         $script:manifest = Import-PowerShellDataFile (Join-Path $root 'CouchReplication.psd1')
@@ -40,7 +42,7 @@ Describe 'build.ps1 Package' {
         $info.ReleaseNotes | Should -Not -BeNullOrEmpty
         $info.LicenseUri | Should -Not -BeNullOrEmpty
         Join-Path $folder 'LICENSE' | Should -Exist
-        $commands = pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name"
+        $commands = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name"
         $commands | Sort-Object | Should -Be @('Get-CouchActiveTask', 'New-CouchReplicationDoc', 'Start-CouchReplication', 'Stop-CouchReplication')
     }
 
@@ -57,12 +59,12 @@ Describe 'build.ps1 Package' {
 
     It 'writes -ProjectUri into the packaged manifest and the nuspec, and refuses one that is not an http(s) URL' {
         $uri = 'https://example.invalid/couchreplication'
-        $output = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri $uri 2>&1
+        $output = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri $uri 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
         (Test-ModuleManifest (Join-Path $folder 'CouchReplication.psd1')).ProjectUri | Should -Be $uri
         (Read-Nupkg).Nuspec.package.metadata.projectUrl | Should -Be $uri
 
-        $refused = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri 'not-a-url' 2>&1 | Out-String
+        $refused = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri 'not-a-url' 2>&1 | Out-String
         $LASTEXITCODE | Should -Not -Be 0
         $refused | Should -Match 'ProjectUri must be an absolute http or https URL'
     }
@@ -75,24 +77,26 @@ Describe 'build.ps1 Package' {
 $psResourceGet = [bool](Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)
 Describe 'Gallery round trip with PSResourceGet' -Skip:(-not $psResourceGet) {
     BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
+        $pwsh = Get-TestPwsh
         $root = Join-Path $PSScriptRoot '..'
         $script:manifest = Import-PowerShellDataFile (Join-Path $root 'CouchReplication.psd1')
         $folder = Join-Path $root 'out/package/CouchReplication'
         $nupkg = Join-Path $root "out/package/CouchReplication.$($manifest.ModuleVersion).nupkg"
-        if (-not (Test-Path $nupkg)) { & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package | Out-Null }
+        if (-not (Test-Path $nupkg)) { & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package | Out-Null }
         $script:work = Join-Path ([IO.Path]::GetTempPath()) ("couchrepl-gallery-" + [guid]::NewGuid().ToString('N'))
         $packaged = New-Item -ItemType Directory (Join-Path $work 'packaged')
         $published = New-Item -ItemType Directory (Join-Path $work 'published')
         Copy-Item $nupkg $packaged
         $script_ = {
-            param($Packaged, $Published, $Folder)
+            param($Packaged, $Published, $Folder, $Pwsh)
             $ErrorActionPreference = 'Stop'
             Register-PSResourceRepository -Name Packaged -Uri $Packaged -Trusted
             Register-PSResourceRepository -Name Published -Uri $Published -Trusted
             $found = Find-PSResource -Name CouchReplication -Repository Packaged
             Install-PSResource -Name CouchReplication -Repository Packaged -Scope CurrentUser -TrustRepository
             $installed = Get-InstalledPSResource -Name CouchReplication -Scope CurrentUser
-            $imported = pwsh -NoProfile -NonInteractive -Command 'Import-Module CouchReplication -ErrorAction Stop
+            $imported = & $Pwsh -NoProfile -NonInteractive -Command 'Import-Module CouchReplication -ErrorAction Stop
                 (Get-Module CouchReplication).Path
                 (Get-Command -Module CouchReplication).Name -join ","
                 ((New-CouchReplicationDoc -Source http://127.0.0.1:5984/a -Target http://127.0.0.1:5984/b -Continuous).ToJson() | ConvertFrom-Json).continuous'
@@ -112,7 +116,7 @@ Describe 'Gallery round trip with PSResourceGet' -Skip:(-not $psResourceGet) {
         # In the temporary folder too: NuGet inside PSResourceGet may write its settings relative to it.
         Push-Location $work
         try {
-            $output = & pwsh -NoProfile -NonInteractive -Command $script_ -args $packaged.FullName, $published.FullName, (Resolve-Path $folder).Path 2>&1
+            $output = & $pwsh -NoProfile -NonInteractive -Command $script_ -args $packaged.FullName, $published.FullName, (Resolve-Path $folder).Path, $pwsh 2>&1
         }
         finally {
             Pop-Location
