@@ -111,7 +111,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
     private Task<OneShotRun> CopyAsync(string phase, string sourceDb, string targetDb, BenchOptions with) => phase switch
     {
         "engine" => EngineOneShot.RunAsync(client, server, sourceDb, targetDb, with, ct),
-        "server" => ServerReplicator.RunAsync(client, server, sourceDb, targetDb, with),
+        "server" => ServersOwnReplicator.RunAsync(client, server, sourceDb, targetDb, with),
         _ => RawCopy.RunAsync(client, server, sourceDb, targetDb, with, ct),
     };
 
@@ -145,14 +145,14 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         var serverTarget = dbPrefix + "latency-target-server";
         (await client.PutAsync(serverSource)).Dispose();
         (await client.PutAsync(serverTarget)).Dispose();
-        var id = await ServerReplicator.StartContinuousAsync(client, serverSource, serverTarget, options);
+        var id = await ServersOwnReplicator.StartContinuousAsync(client, serverSource, serverTarget, options);
         try
         {
             PrintLatency(await ContinuousLatency.MeasureAsync("server replicator", client, serverSource, serverTarget, options.LatencyWrites, ct));
         }
         finally
         {
-            await ServerReplicator.CancelAsync(client, id);
+            await ServersOwnReplicator.CancelAsync(client, id);
         }
     }
 

@@ -127,7 +127,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
             var result = await restarts.ExecuteAsync(async token =>
             {
                 if (_state == CouchReplicationState.Crashing) _state = CouchReplicationState.Initializing;
-                return await new Replication(_settings, CheckpointId, _stats, this).RunAsync(token);
+                return await new ReplicationRun(_settings, CheckpointId, _stats, this).RunAsync(token);
             }, _stop.Token);
             _state = CouchReplicationState.Completed;
             return result;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using CouchReplication.Http;
-using CouchReplication.Server;
+using CouchReplication.ServerMode;
 
 namespace CouchReplication.Commands;
 

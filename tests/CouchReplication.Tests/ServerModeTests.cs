@@ -1,5 +1,5 @@
 using System.Net;
-using CouchReplication.Server;
+using CouchReplication.ServerMode;
 using CouchReplication.Tests.Servers;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// CouchDB's replication scheduler as <c>_scheduler/jobs</c> (every replication job: running,

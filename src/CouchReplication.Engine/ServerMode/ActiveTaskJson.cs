@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using CouchReplication.Http;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// One entry of a server's <c>/_active_tasks</c>, of any type, as a <see cref="CouchActiveTask"/>:

@@ -10,7 +10,7 @@ namespace CouchReplication.Protocol;
 /// One run of a replication: check both databases, resume from the checkpoints, then changes reader -> workers -> checkpointer until the feed ends or the run is
 /// cancelled, and a final checkpoint either way.
 /// </summary>
-internal sealed class Replication(ReplicationSettings settings, string replicationId, ReplicationStats stats, IReplicationObserver events)
+internal sealed class ReplicationRun(ReplicationSettings settings, string replicationId, ReplicationStats stats, IReplicationObserver events)
 {
     private const int MaxFailuresKept = 1000;
     private readonly List<CouchDocWriteFailure> _failures = [];

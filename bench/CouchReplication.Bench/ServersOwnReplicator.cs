@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace CouchReplication.Bench;
 
 /// <summary>The server's own replicator, driven by <c>POST /_replicate</c> on the same server.</summary>
-internal static class ServerReplicator
+internal static class ServersOwnReplicator
 {
     /// <summary>A one-shot <c>_replicate</c> answers when the copy is done.</summary>
     public static async Task<OneShotRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options)

@@ -4,7 +4,7 @@ using CouchReplication.Http;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// Drives a server's own replicator instead of the module's engine: starts replications through

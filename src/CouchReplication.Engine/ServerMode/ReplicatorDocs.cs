@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// Persistent replications on servers without a scheduler (pouchdb-server, CouchDB 1.x): the

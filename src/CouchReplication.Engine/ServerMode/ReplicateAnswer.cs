@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// What a server answers to <c>POST /_replicate</c>. CouchDB answers a one-shot replication with

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Text.Json;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// A replication document as a server's replicator takes it, for <c>_replicate</c> or a

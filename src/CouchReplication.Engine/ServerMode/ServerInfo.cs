@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CouchReplication.Json;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// What a server's welcome (<c>GET /</c>) says about its replicator. CouchDB 2.1 and later list

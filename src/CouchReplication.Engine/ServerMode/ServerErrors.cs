@@ -1,6 +1,6 @@
 using CouchReplication.Http;
 
-namespace CouchReplication.Server;
+namespace CouchReplication.ServerMode;
 
 /// <summary>
 /// Names a server replicator's failures as the engine names its own. CouchDB answers
