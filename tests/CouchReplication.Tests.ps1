@@ -60,6 +60,7 @@ Describe 'Start-CouchReplication' {
         $result.DocsWritten | Should -Be 25
         $result.History[0].DocsWritten | Should -Be 25
         (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 25
+        Assert-NothingLost -Url $url -Source $source -Target $target -Failures $result.Failures
 
         $again = Start-CouchReplication "$url$source" "$url$target"
         $again.NoChanges | Should -BeTrue
@@ -68,15 +69,20 @@ Describe 'Start-CouchReplication' {
 
     It 'takes a document from New-CouchReplicationDoc through the pipeline' {
         $source = New-SeededDb 5
-        $result = New-CouchReplicationDoc -Source "$url$source" -Target "$url$(New-TestDbName 'target')" -CreateTarget | Start-CouchReplication
+        $target = New-TestDbName 'target'
+        $result = New-CouchReplicationDoc -Source "$url$source" -Target "$url$target" -CreateTarget | Start-CouchReplication
         $result.DocsWritten | Should -Be 5
+        Assert-NothingLost -Url $url -Source $source -Target $target -Failures $result.Failures
     }
 
     It 'takes ConvertFrom-Json output and hashtables through the pipeline' {
         $source = New-SeededDb 3
-        $json = @{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true } | ConvertTo-Json
+        $fromJson, $fromHashtable = (New-TestDbName 'target'), (New-TestDbName 'target')
+        $json = @{ source = "$url$source"; target = "$url$fromJson"; create_target = $true } | ConvertTo-Json
         ($json | ConvertFrom-Json | Start-CouchReplication).DocsWritten | Should -Be 3
-        (@{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true } | Start-CouchReplication).DocsWritten | Should -Be 3
+        (@{ source = "$url$source"; target = "$url$fromHashtable"; create_target = $true } | Start-CouchReplication).DocsWritten | Should -Be 3
+        Assert-NothingLost -Url $url -Source $source -Target $fromJson
+        Assert-NothingLost -Url $url -Source $source -Target $fromHashtable
     }
 
     It 'keeps and warns about fields it does not know in a document from JSON' {
@@ -203,6 +209,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         $deadline = (Get-Date).AddSeconds(30)
         while ((Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten -lt 3 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
         (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten | Should -Be 3
+        Assert-NothingLost -Url $url -Source $source -Target $target
     }
 
     It 'prints tasks as a table: short id, state, counts, and source and target as host/database' {

@@ -40,6 +40,7 @@ Describe '-Server mode on pouchdb-server' {
             $result.Ok | Should -BeTrue
             $result.DocsWritten | Should -Be 5
             (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 5
+            Assert-NothingLost -Url $url -Source $source -Target $target -Failures $result.Failures
             $verbose = ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
             $verbose | Should -Match 'POST http://admin:\*{5}@127\.0\.0\.1:\d+/_replicate'
             ($out | Out-String) + $verbose | Should -Not -Match 'secret'

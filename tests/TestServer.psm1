@@ -93,5 +93,50 @@ function New-TestSeededDb([string] $Url, [int] $Count = 10) {
     $db
 }
 
+# JSON with every object's properties in name order, so two servers' answers compare as text.
+function ConvertTo-CanonicalJson($Value) {
+    if ($Value -is [System.Collections.IList]) { return '[' + (@($Value | ForEach-Object { ConvertTo-CanonicalJson $_ }) -join ',') + ']' }
+    if ($Value -is [pscustomobject]) {
+        return '{' + (@($Value.PSObject.Properties | Sort-Object Name -CaseSensitive | ForEach-Object {
+            (ConvertTo-Json $_.Name -Compress) + ':' + (ConvertTo-CanonicalJson $_.Value) }) -join ',') + '}'
+    }
+    ConvertTo-Json $Value -Compress
+}
+
+# The invariant every replication ends with, as the xunit suites' NothingLost checks it: each leaf
+# revision of each source document in scope (history, deletion, conflicts, attachment digests) is
+# on the target, or the document is among the replication's reported failures. Read in bulk
+# (_changes, then _bulk_get on both sides); revpos is left out (pouchdb-server rewrites it).
+function Assert-NothingLost {
+    param([string] $Url, [string] $Source, [string] $Target, $Failures = @(), [string[]] $Ids)
+    $excused = @($Failures | ForEach-Object { $_.Id })
+    $leaves = foreach ($row in (Invoke-TestCouch -Url $Url -Path "$Source/_changes?style=all_docs").results) {
+        if ($Ids -and $row.id -notin $Ids) { continue }
+        if ($row.id -in $excused) { continue }
+        foreach ($change in $row.changes) { @{ id = $row.id; rev = $change.rev } }
+    }
+    $leaves = @($leaves)
+    for ($i = 0; $i -lt $leaves.Count; $i += 500) {
+        $chunk = $leaves[$i..([Math]::Min($i + 499, $leaves.Count - 1))]
+        $read = {
+            param($db)
+            $found = @{}
+            foreach ($result in (Invoke-TestCouch -Url $Url -Path "$db/_bulk_get?revs=true&att_encoding_info=true" -Method POST -Body @{ docs = $chunk }).results) {
+                foreach ($entry in $result.docs) {
+                    if ($entry.ok) { $found["$($entry.ok._id) $($entry.ok._rev)"] = (ConvertTo-CanonicalJson $entry.ok) -replace '"revpos":[0-9]+', '"revpos":_' }
+                }
+            }
+            $found
+        }
+        $onSource = & $read $Source
+        $onTarget = & $read $Target
+        foreach ($leaf in $chunk) {
+            $key = "$($leaf.id) $($leaf.rev)"
+            if (-not $onTarget.ContainsKey($key)) { throw "nothing lost: revision $($leaf.rev) of '$($leaf.id)' is on $Source but neither on $Target nor among the reported failures" }
+            if ($onTarget[$key] -ne $onSource[$key]) { throw "nothing lost: revision $($leaf.rev) of '$($leaf.id)' differs on $Target" }
+        }
+    }
+}
+
 Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Stop-TestCouchServer, Invoke-TestCouch, Get-TestCouchStatus,
-    New-TestDbName, New-TestSeededDb
+    New-TestDbName, New-TestSeededDb, Assert-NothingLost
