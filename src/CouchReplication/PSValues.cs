@@ -55,7 +55,5 @@ internal static class PSValues
 
     /// <summary>The ErrorRecord for an engine failure: stable ErrorId, fitting category, the target it concerns.</summary>
     public static ErrorRecord ErrorRecord(CouchReplicationException error, object? target) =>
-        new(error, error.ErrorId,
-            Enum.TryParse<ErrorCategory>(CouchErrorCategories.NameOf(error.Kind), out var category) ? category : ErrorCategory.NotSpecified,
-            target);
+        new(error, error.ErrorId, ErrorCategories.Of(error.Kind), target);
 }

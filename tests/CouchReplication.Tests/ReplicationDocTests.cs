@@ -174,14 +174,4 @@ public sealed class ReplicationDocTests
         Assert.Equal("\"5-abc\"", Seq.From(json.RootElement[0]).RawJson);
         Assert.Equal("7", Seq.From(json.RootElement[1]).QueryValue);
     }
-
-    [Fact]
-    public void Error_kinds_map_to_fitting_powershell_categories()
-    {
-        Assert.Equal("AuthenticationError", CouchErrorCategories.NameOf(CouchErrorKind.Unauthorized));
-        Assert.Equal("ObjectNotFound", CouchErrorCategories.NameOf(CouchErrorKind.DbNotFound));
-        Assert.Equal("InvalidArgument", CouchErrorCategories.NameOf(CouchErrorKind.InvalidArgument));
-        Assert.Equal("ConnectionError", CouchErrorCategories.NameOf(CouchErrorKind.Unreachable));
-        Assert.All(Enum.GetValues<CouchErrorKind>(), kind => Assert.False(string.IsNullOrEmpty(CouchErrorCategories.NameOf(kind))));
-    }
 }
