@@ -88,7 +88,8 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         }
         catch (CouchReplicationException e)
         {
-            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : Target));
+            // The target as typed may carry a password: the ErrorRecord names it masked.
+            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : Http.CouchEndpoint.RedactText(Target)));
             return;
         }
 
@@ -155,20 +156,33 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
 
     private void WaitFor(CouchReplicationTask task)
     {
-        var progress = new ProgressRecord(1, $"Replicating {task.Source} to {task.Target}", "Starting");
+        var activity = $"Replicating {task.Source} to {task.Target}";
         var completion = (IAsyncResult)task.Completion;
-        while (!completion.AsyncWaitHandle.WaitOne(PollInterval))
+        string status = "Starting";
+        int percent = -1;
+        try
         {
-            WriteMessages(task);
-            var active = task.ToActiveTask();
-            progress.StatusDescription = $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
-            progress.PercentComplete = active.Progress ?? -1;
-            WriteProgress(progress);
+            while (!completion.AsyncWaitHandle.WaitOne(PollInterval))
+            {
+                // Once stopped, the pipeline takes no more output; the task is writing its final checkpoint.
+                if (Stopping) continue;
+                WriteMessages(task);
+                var active = task.ToActiveTask();
+                status = $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
+                percent = active.Progress ?? -1;
+                // A new record each time: a host may keep every record it is given.
+                WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent });
+            }
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C while writing: return only once the final checkpoint is written, so a rerun resumes there.
+            completion.AsyncWaitHandle.WaitOne();
+            throw;
         }
         if (Stopping) return;
         WriteMessages(task);
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent, RecordType = ProgressRecordType.Completed });
 
         if (task.Completion.IsCompletedSuccessfully) WriteObject(task.Completion.Result);
         else if (task.State == CouchReplicationState.Stopped) WriteObject(task);

@@ -165,9 +165,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
         Assert.Equal(HttpStatusCode.NotFound, await Client.StatusAsync(targetDb));
     }
 
-    [ServerFact(Skip = "Known defect in the cmdlet layer (reported): StartCouchReplicationCommand.ProcessRecord gives an error raised before the run " +
-        "(InvalidArgument, FilterNotFound) the -Target string as it was typed as its TargetObject, so a password in that URL shows in TargetObject " +
-        "and CategoryInfo ('InvalidArgument: (http://admin:secret@…')")]
+    [ServerFact]
     public async Task A_password_in_the_target_URL_shows_in_no_ErrorRecord_raised_before_the_run()
     {
         var sourceDb = await SeedAsync(3);

@@ -89,9 +89,7 @@ public abstract class PipelineStopTests<TServer>(TServer server) : HostedModuleT
         await AssertRerunResumesAsync(stopped, await AssertFinalCheckpointAsync(stopped));
     }
 
-    [ServerFact(Skip = "Known defect in the cmdlet layer (reported): StartCouchReplicationCommand.StopProcessing asks the task to stop but does not wait " +
-        "for it, so PowerShell.Stop (Ctrl+C) returns while the task is still Running and writing its final checkpoint, and a rerun right after it is " +
-        "given the stopping task ('already running in this session') instead of resuming")]
+    [ServerFact]
     public async Task Stopping_the_pipeline_returns_once_the_final_checkpoint_is_written_and_an_immediate_rerun_resumes()
     {
         await using var stopped = await StopMidRunAsync();

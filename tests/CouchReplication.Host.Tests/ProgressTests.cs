@@ -70,9 +70,7 @@ public abstract partial class ProgressTests<TServer>(TServer server) : HostedMod
         if (Server.IsCouchDb) Assert.NotEmpty(percents);
     }
 
-    [ServerFact(Skip = "Known defect in the cmdlet layer (reported): StartCouchReplicationCommand.WaitFor writes one ProgressRecord object again and " +
-        "again, changing it in between, so a host that keeps the records (PowerShell.Streams.Progress, a thread job, a runbook) holds the same " +
-        "object many times, every one of them showing the final Completed state")]
+    [ServerFact]
     public async Task A_host_that_keeps_the_progress_records_has_each_as_it_was_written()
     {
         var run = await SlowRunAsync();
