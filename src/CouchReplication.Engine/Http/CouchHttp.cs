@@ -104,6 +104,7 @@ internal sealed class CouchHttp : IDisposable
             request.Headers.Authorization = _authorization;
             foreach (var (name, value) in Endpoint.Headers) request.Headers.TryAddWithoutValidation(name, value);
             if (content is not null) request.Content = content();
+            if (request.Content is IStreamedBody streamed) streamed.Sent = () => attempt.CancelAfter(_timeout);
             HttpResponseMessage? response = null;
             try
             {

@@ -11,7 +11,7 @@ namespace CouchReplication.Multipart;
 /// then each attachment's bytes in the same order, copied from their source streams as they are
 /// sent, so an attachment is never held in memory whole.
 /// </summary>
-internal sealed class MultipartRelatedBody : HttpContent
+internal sealed class MultipartRelatedBody : HttpContent, CouchReplication.Http.IStreamedBody
 {
     private readonly byte[] _json;
     private readonly IReadOnlyList<long> _lengths;
@@ -28,6 +28,9 @@ internal sealed class MultipartRelatedBody : HttpContent
         _nextAttachment = nextAttachment;
         Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/related; boundary=\"{_boundary}\"");
     }
+
+    /// <inheritdoc/>
+    public Action? Sent { get; set; }
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken ct)
     {
@@ -57,7 +60,7 @@ internal sealed class MultipartRelatedBody : HttpContent
         return true;
     }
 
-    private static async Task<long> CopyAsync(Stream source, Stream destination, CancellationToken ct)
+    private async Task<long> CopyAsync(Stream source, Stream destination, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
@@ -68,6 +71,7 @@ internal sealed class MultipartRelatedBody : HttpContent
             {
                 await destination.WriteAsync(buffer.AsMemory(0, read), ct);
                 total += read;
+                Sent?.Invoke();
             }
             return total;
         }

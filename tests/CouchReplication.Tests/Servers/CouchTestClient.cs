@@ -16,14 +16,24 @@ public sealed class CouchTestClient : IDisposable
 {
     private readonly HttpClient _http;
 
+    /// <summary>For attachments of hundreds of megabytes, which a busy machine may take minutes to move.</summary>
+    private readonly HttpClient _large;
+
     public CouchTestClient(Uri serverUrl)
     {
+        _http = Client(serverUrl, TimeSpan.FromSeconds(60));
+        _large = Client(serverUrl, TimeSpan.FromMinutes(10));
+    }
+
+    private static HttpClient Client(Uri serverUrl, TimeSpan timeout)
+    {
         var root = new UriBuilder(serverUrl) { UserName = "", Password = "" }.Uri;
-        _http = new HttpClient { BaseAddress = root, Timeout = TimeSpan.FromSeconds(60) };
-        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        var http = new HttpClient { BaseAddress = root, Timeout = timeout };
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (serverUrl.UserInfo.Length > 0)
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(serverUrl.UserInfo))));
+        return http;
     }
 
     public async Task WaitUntilUpAsync(Process? process, string readyPath, TimeSpan timeout)
@@ -99,7 +109,7 @@ public sealed class CouchTestClient : IDisposable
         var path = $"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}" + (rev is null ? "" : $"?rev={rev}");
         using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StreamContent(data) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        using var response = await _http.SendAsync(request);
+        using var response = await _large.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode) throw new HttpRequestException($"PUT {path}: {(int)response.StatusCode} {body}");
         using var answer = JsonDocument.Parse(body);
@@ -109,7 +119,7 @@ public sealed class CouchTestClient : IDisposable
     /// <summary>The SHA-256 of an attachment's content, read as a stream.</summary>
     public async Task<string> AttachmentHashAsync(string db, string id, string name)
     {
-        using var response = await _http.GetAsync($"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await _large.GetAsync($"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync();
         return Convert.ToHexString(await System.Security.Cryptography.SHA256.HashDataAsync(stream));
@@ -184,5 +194,9 @@ public sealed class CouchTestClient : IDisposable
         return JsonDocument.Parse(body);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _large.Dispose();
+    }
 }
