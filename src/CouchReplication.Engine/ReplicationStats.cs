@@ -4,10 +4,10 @@ namespace CouchReplication;
 
 /// <summary>
 /// The live counters of one replication, in the terms of <c>_active_tasks</c>: written by the run
-/// alone (from its workers' batch outcomes and its checkpointer), read by monitoring. As in CouchDB 3, the counters are totals since the replication
-/// began: each run starts them from its checkpoint's newest history entry (or from where the
-/// task's previous run left them, whichever is higher). The sequences are <c>0</c> until the run
-/// knows where it starts, never missing.
+/// alone (from its workers' batch outcomes and its checkpointer), read by monitoring. As in
+/// CouchDB 3, the counters are totals since the replication began: each run starts them from its
+/// checkpoint's newest history entry (or from where the task's previous run left them, whichever
+/// is higher). The sequences are <c>0</c> until the run knows where it starts, never missing.
 /// </summary>
 internal sealed class ReplicationStats
 {

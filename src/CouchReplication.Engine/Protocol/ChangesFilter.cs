@@ -83,23 +83,7 @@ internal sealed class ChangesFilter
     /// <c>_design/foo</c>, and (with CouchDB's default <c>decode_plus_to_space</c>) <c>+</c> is a
     /// space; a literal plus is <c>%2B</c>. A <c>%</c> not followed by two hex digits stays as it is.
     /// </summary>
-    internal static string Unquote(string id)
-    {
-        if (id.IndexOfAny(['%', '+']) < 0) return id;
-        var utf8 = Encoding.UTF8.GetBytes(id);
-        var bytes = new List<byte>(utf8.Length);
-        for (var i = 0; i < utf8.Length; i++)
-        {
-            if (utf8[i] == '+') bytes.Add((byte)' ');
-            else if (utf8[i] == '%' && i + 2 < utf8.Length && Uri.IsHexDigit((char)utf8[i + 1]) && Uri.IsHexDigit((char)utf8[i + 2]))
-            {
-                bytes.Add(Convert.ToByte(Encoding.ASCII.GetString(utf8, i + 1, 2), 16));
-                i += 2;
-            }
-            else bytes.Add(utf8[i]);
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
+    internal static string Unquote(string id) => System.Net.WebUtility.UrlDecode(id);
 
     /// <summary>Ids in CouchDB's order (Erlang sorts binaries byte by byte), so the replication id does not depend on how they were listed.</summary>
     private sealed class ByteOrder : IComparer<byte[]>

@@ -130,44 +130,50 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, UnreadableRe
         var outcomes = results.EnumerateArray().Select(result => (
             Id: result.TryGetProperty("id", out var id) ? id.GetString() : null,
             Entries: result.TryGetProperty("docs", out var docs) && docs.ValueKind == JsonValueKind.Array ? docs.EnumerateArray().ToList() : [])).ToList();
-        var notGiven = new List<Unreadable>();
         if (outcomes.Count == requested.Count && outcomes.Zip(requested).All(p => p.First.Id == p.Second.Id))
         {
+            var notGiven = new List<Unreadable>();
             foreach (var ((_, entries), (id, rev)) in outcomes.Zip(requested))
-                if (TakeEntries(entries, fetched, id) is { } problem) notGiven.Add(new Unreadable(id, rev, problem));
+                if ((entries.Count == 0 ? "an empty result" : Take(entries, fetched, new HashSet<string>())) is { } problem)
+                    notGiven.Add(new Unreadable(id, rev, problem));
             return notGiven;
         }
         // Matched by revision, not by id: a document with two missing leaves is given only as far as its answer holds each.
-        var given = new HashSet<(string Id, string Rev)>();
+        var given = requested.Select(r => r.Id).Distinct().ToDictionary(id => id, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var (id, entries) in outcomes)
-            foreach (var entry in entries)
-                if (id is not null && entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object)
-                {
-                    fetched.Add(ok);
-                    foreach (var rev in History(ok)) given.Add((id, rev));
-                }
-        notGiven.AddRange(requested.Where(r => !given.Contains((r.Id, r.Rev))).Select(r => new Unreadable(r.Id, r.Rev, "no document in the _bulk_get answer")));
-        return notGiven;
+            if (id is not null && given.TryGetValue(id, out var revs)) Take(entries, fetched, revs);
+        return requested.Where(r => !given[r.Id].Contains(r.Rev)).Select(r => new Unreadable(r.Id, r.Rev, "no document in the _bulk_get answer")).ToList();
     }
 
-    /// <summary>Adds the documents among <paramref name="entries"/>; returns what went wrong when one of them is not a document.</summary>
-    private static string? TakeEntries(List<JsonElement> entries, FetchedDocs fetched, string id)
+    /// <summary>
+    /// Adds the documents among <paramref name="entries"/>, and the revisions they give to
+    /// <paramref name="given"/> (each document's history: with latest=true a revision may come back
+    /// as a newer leaf); returns what the other entries said instead, if any did.
+    /// </summary>
+    private static string? Take(IEnumerable<JsonElement> entries, FetchedDocs fetched, ISet<string> given)
     {
-        string? problem = entries.Count == 0 ? "an empty result" : null;
+        string? problem = null;
         foreach (var entry in entries)
         {
-            if (entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object) fetched.Add(ok);
+            if (entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object)
+            {
+                fetched.Add(ok);
+                given.UnionWith(History(ok));
+            }
             else problem = Problem(entry);
         }
         return problem;
     }
 
-    private static string Problem(JsonElement entry) =>
-        entry.TryGetProperty("missing", out var missing) ? $"revision {missing} is missing"
-        : entry.TryGetProperty("error", out var error) ? error.ValueKind == JsonValueKind.Object
-            ? $"{(error.TryGetProperty("error", out var e) ? e : error)}: {(error.TryGetProperty("reason", out var r) ? r.ToString() : "")}".TrimEnd(' ', ':')
-            : $"{error}: {(entry.TryGetProperty("reason", out var reason) ? reason.ToString() : "")}".TrimEnd(' ', ':')
-        : $"an unexpected entry {entry.GetRawText()}";
+    /// <summary>What an entry that is not a document says: <c>{"missing": rev}</c>, or an error (nested in _bulk_get, beside its reason in open_revs).</summary>
+    private static string Problem(JsonElement entry)
+    {
+        if (entry.TryGetProperty("missing", out var missing)) return $"revision {missing} is missing";
+        if (!entry.TryGetProperty("error", out var error)) return $"an unexpected entry {entry.GetRawText()}";
+        var holder = error.ValueKind == JsonValueKind.Object ? error : entry;
+        var name = holder.TryGetProperty("error", out var named) ? named.ToString() : error.ToString();
+        return holder.TryGetProperty("reason", out var reason) ? $"{name}: {reason}" : name;
+    }
 
     /// <summary>
     /// <c>GET doc?revs=true&amp;latest=true&amp;open_revs=[...]</c>; adds the documents given and
@@ -181,18 +187,8 @@ internal sealed class DocFetcher(CouchHttp source, bool useBulkGet, UnreadableRe
         fetched.Own(answer);
         if (answer.RootElement.ValueKind != JsonValueKind.Array)
             throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The source's open_revs answer for '{id}' is not a JSON array.");
-        // With latest=true a revision may come back as a newer leaf: it is given when some document's history holds it.
         var given = new HashSet<string>(StringComparer.Ordinal);
-        string? problem = null;
-        foreach (var entry in answer.RootElement.EnumerateArray())
-        {
-            if (entry.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.Object)
-            {
-                fetched.Add(ok);
-                given.UnionWith(History(ok));
-            }
-            else problem = Problem(entry);
-        }
+        var problem = Take(answer.RootElement.EnumerateArray(), fetched, given);
         return revs.Where(r => !given.Contains(r)).Select(r => new Unreadable(id, r, problem ?? "not in the open_revs answer")).ToList();
     }
 

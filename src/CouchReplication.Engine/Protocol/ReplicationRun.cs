@@ -141,6 +141,13 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         }
     }
 
+    /// <summary>Writes a checkpoint and shows what it recorded.</summary>
+    private async Task CheckpointAsync(Checkpointer checkpointer, CancellationToken ct)
+    {
+        await checkpointer.CheckpointAsync(ct);
+        stats.CheckpointedSourceSeq = checkpointer.CheckpointedSeq;
+    }
+
     /// <summary>Writes a checkpoint every checkpoint_interval until the run ends; its final checkpoint follows.</summary>
     private async Task CheckpointPeriodicallyAsync(Checkpointer checkpointer, CancellationToken ct)
     {
@@ -149,8 +156,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
             while (true)
             {
                 await Task.Delay(settings.CheckpointInterval, ct);
-                await checkpointer.CheckpointAsync(ct);
-                stats.CheckpointedSourceSeq = checkpointer.CheckpointedSeq;
+                await CheckpointAsync(checkpointer, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -168,8 +174,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         using var deadline = new CancellationTokenSource(settings.Http.ConnectionTimeout * 2);
         try
         {
-            await checkpointer.CheckpointAsync(deadline.Token);
-            stats.CheckpointedSourceSeq = checkpointer.CheckpointedSeq;
+            await CheckpointAsync(checkpointer, deadline.Token);
         }
         catch (Exception e) when (swallow)
         {

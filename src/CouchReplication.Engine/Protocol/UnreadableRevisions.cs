@@ -9,15 +9,13 @@ internal sealed record Unreadable(string Id, string Rev, string Problem)
 /// <summary>
 /// CouchDB's rule for a revision the source does not give although the changes feed named it (a
 /// node busy or restarting, a shard not yet readable): read it again on its own, wait
-/// <see cref="Delay"/> (CouchDB's <c>missing_doc_retry_msec</c>, 2 s) and read it once more,
+/// <c>delay</c> (CouchDB's <c>missing_doc_retry_msec</c>, 2 s) and read it once more,
 /// and if it is still not there fail the batch. Skipping it would let the checkpoint pass a
 /// document that was never written; failing keeps the checkpoint before it, so the next run (or
 /// the restart of a continuous one) reads it again.
 /// </summary>
 internal sealed class UnreadableRevisions(TimeSpan delay, Action<string> log)
 {
-    public TimeSpan Delay => delay;
-
     /// <summary>
     /// Reads <paramref name="notGiven"/> again with <paramref name="read"/>, which returns the
     /// revisions still not given. <paramref name="readAtOnce"/>: the revisions came from a bulk
