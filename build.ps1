@@ -66,11 +66,14 @@ function Invoke-ModuleBuild {
 # XML documentation, syntax from the cmdlets themselves, examples from the examples file.
 function Write-MamlHelp {
     $commands = Get-Command -Module CouchReplication -CommandType Cmdlet | Sort-Object Name
-    $docs = [xml](Get-Content (Join-Path $PSScriptRoot "src/CouchReplication/bin/$Configuration/net8.0/CouchReplication.xml") -Raw)
+    $bin = Join-Path $PSScriptRoot "src/CouchReplication/bin/$Configuration/net8.0"
+    # The cmdlets' own XML documentation, and the engine's for the document fields, which are
+    # the replication-document parameters (dynamic: one per CouchReplicationDoc property).
+    $members = foreach ($file in 'CouchReplication.xml', 'CouchReplication.Engine.xml') { ([xml](Get-Content (Join-Path $bin $file) -Raw)).doc.members.member }
     $examples = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'en-US/CouchReplication.Examples.psd1')
     $common = [System.Management.Automation.Cmdlet]::CommonParameters + 'UseTransaction'
     function Doc([string] $member) {
-        $node = $docs.doc.members.member | Where-Object name -eq $member
+        $node = $members | Where-Object name -eq $member
         if (-not $node) { throw "No XML documentation for $member" }
         $node.summary
     }
@@ -109,7 +112,7 @@ function Write-MamlHelp {
         foreach ($set in $command.ParameterSets) {
             $w.WriteStartElement('command', 'syntaxItem', $cmd)
             $w.WriteElementString('maml', 'name', $maml, $command.Name)
-            foreach ($p in $set.Parameters | Where-Object Name -notin $common) {
+            foreach ($p in $set.Parameters | Where-Object Name -notin $common | Sort-Object -Stable { if ($_.Position -ge 0) { $_.Position } else { [int]::MaxValue } }) {
                 $w.WriteStartElement('command', 'parameter', $cmd)
                 $w.WriteAttributeString('required', "$($p.IsMandatory)".ToLower())
                 $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { "$($p.Position)" } else { 'named' }))
@@ -125,14 +128,16 @@ function Write-MamlHelp {
 
         $w.WriteStartElement('command', 'parameters', $cmd)
         foreach ($p in $parameters | Sort-Object Name) {
-            $text = if ($shouldProcess.ContainsKey($p.Name)) { $shouldProcess[$p.Name] } else { Text (Doc "P:$($type.GetProperty($p.Name).DeclaringType.FullName).$($p.Name)") }
+            $declaring = if ($p.IsDynamic) { [CouchReplication.CouchReplicationDoc] } else { $type.GetProperty($p.Name).DeclaringType }
+            $text = if ($shouldProcess.ContainsKey($p.Name)) { $shouldProcess[$p.Name] } else { Text (Doc "P:$($declaring.FullName).$($p.Name)") }
+            $field = if ($p.IsDynamic) { $declaring.GetProperty($p.Name).GetCustomAttributes([CouchReplication.ReplicationDocFieldAttribute], $false) }
             $positions = @($p.ParameterSets.Values.Position | Where-Object { $_ -ge 0 })
             $attributes = $p.ParameterSets.Values
             $pipeline = @(if ($attributes.ValueFromPipeline -contains $true) { 'True (ByValue)' }
                           if ($attributes.ValueFromPipelineByPropertyName -contains $true) { 'True (ByPropertyName)' }) -join ', '
             $w.WriteStartElement('command', 'parameter', $cmd)
             $w.WriteAttributeString('required', "$($attributes.IsMandatory -contains $true)".ToLower())
-            $w.WriteAttributeString('position', $(if ($positions) { "$($positions[0])" } else { 'named' }))
+            $w.WriteAttributeString('position', $(if ($positions.Count) { "$($positions[0])" } else { 'named' }))
             $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { $pipeline } else { 'False' }))
             $w.WriteAttributeString('globbing', "$([bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLower())
             $w.WriteAttributeString('aliases', $(if ($p.Aliases.Count) { $p.Aliases -join ', ' } else { 'none' }))
@@ -140,6 +145,7 @@ function Write-MamlHelp {
             Described 'maml' 'description' $maml $text
             $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
             $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, $p.ParameterType.FullName); $w.WriteEndElement()
+            if ($null -ne $field.Default) { $w.WriteElementString('dev', 'defaultValue', $dev, "$($field.Default)".ToLower()) }
             $w.WriteEndElement()
         }
         $w.WriteEndElement()

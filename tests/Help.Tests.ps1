@@ -37,3 +37,28 @@ Describe 'about_CouchReplication' {
         foreach ($topic in 'CHECKPOINTS', 'STATES', 'THE REPLICATION DOCUMENT', 'worker_batch_size') { $about | Should -Match $topic }
     }
 }
+
+Describe 'Help for the replication-document parameters' {
+    It 'shows positions, CouchDB defaults and JSON names from the field descriptors' {
+        $help = Get-Help Start-CouchReplication -Full
+        $source = $help.Parameters.Parameter | Where-Object Name -eq Source
+        $source.Position | Should -Be '0'
+        $batch = $help.Parameters.Parameter | Where-Object Name -eq WorkerBatchSize
+        $batch.DefaultValue | Should -Be '500'
+        $batch.Aliases | Should -Be 'worker_batch_size'
+        ($help.Parameters.Parameter | Where-Object Name -eq UseCheckpoints).DefaultValue | Should -Be 'true'
+    }
+
+    It 'gives every field of the document a parameter on <_>, with its JSON name as an alias' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplication') {
+        $parameters = (Get-Command $_).Parameters
+        $fields = [CouchReplication.CouchReplicationDoc].GetProperties() | ForEach-Object {
+            $field = $_.GetCustomAttributes([CouchReplication.ReplicationDocFieldAttribute], $false)
+            if ($field) { [pscustomobject]@{ Property = $_.Name; Json = $field.Json } }
+        }
+        $fields.Count | Should -BeGreaterThan 20
+        foreach ($field in $fields) {
+            $parameters.Keys | Should -Contain $field.Property
+            if ($field.Json -ne $field.Property) { $parameters[$field.Property].Aliases | Should -Contain $field.Json }
+        }
+    }
+}

@@ -13,16 +13,17 @@ public sealed class CouchReplicationDoc
     private Dictionary<string, object?> _additional = new(StringComparer.Ordinal);
 
     /// <summary>The document id (<c>_id</c>), used for a persistent replication in <c>_replicator</c>.</summary>
+    [ReplicationDocField("_id")]
     public string? Id { get; set; }
 
-    /// <summary>The source database URL. Reading it gives the URL with its password masked.</summary>
+    /// <summary>The source database URL. Its password is masked wherever it is shown, reading it back included.</summary>
     public string? Source
     {
         get => Redacted(SourceUrl);
         set => SourceUrl = value;
     }
 
-    /// <summary>The target database URL. Reading it gives the URL with its password masked.</summary>
+    /// <summary>The target database URL. Its password is masked wherever it is shown, reading it back included.</summary>
     public string? Target
     {
         get => Redacted(TargetUrl);
@@ -42,72 +43,94 @@ public sealed class CouchReplicationDoc
     public IDictionary<string, string>? TargetHeaders { get; set; }
 
     /// <summary><c>continuous</c>: keep following the source's changes.</summary>
+    [ReplicationDocField("continuous", Default = false)]
     public bool? Continuous { get; set; }
 
     /// <summary><c>create_target</c>: create the target database when it does not exist.</summary>
+    [ReplicationDocField("create_target", Default = false)]
     public bool? CreateTarget { get; set; }
 
     /// <summary><c>create_target_params</c>: q, n, partitioned for the created target.</summary>
+    [ReplicationDocField("create_target_params")]
     public IDictionary<string, object?>? CreateTargetParams { get; set; }
 
     /// <summary><c>doc_ids</c>: replicate only these documents.</summary>
+    [ReplicationDocField("doc_ids")]
     public string[]? DocIds { get; set; }
 
     /// <summary><c>filter</c>: a filter function as <c>ddoc/name</c>, or <c>_view</c> with <c>query_params.view</c>.</summary>
+    [ReplicationDocField("filter")]
     public string? Filter { get; set; }
 
     /// <summary><c>query_params</c>: parameters passed to the filter function.</summary>
+    [ReplicationDocField("query_params")]
     public IDictionary<string, object?>? QueryParams { get; set; }
 
     /// <summary><c>selector</c>: a Mango selector choosing the documents to replicate.</summary>
+    [ReplicationDocField("selector", AcceptsJsonText = true)]
     public IDictionary<string, object?>? Selector { get; set; }
 
     /// <summary><c>since_seq</c>: the source sequence to start from when there is no checkpoint.</summary>
+    [ReplicationDocField("since_seq", IsSequence = true)]
     public string? SinceSeq { get; set; }
 
     /// <summary><c>winning_revs_only</c>: replicate only winning revisions, no conflicts.</summary>
+    [ReplicationDocField("winning_revs_only", Default = false)]
     public bool? WinningRevsOnly { get; set; }
 
-    /// <summary><c>use_checkpoints</c>: write checkpoints (default true).</summary>
+    /// <summary><c>use_checkpoints</c>: write checkpoints; false (<c>-UseCheckpoints:$false</c>) writes nothing to either side and starts over each time.</summary>
+    [ReplicationDocField("use_checkpoints", Default = true)]
     public bool? UseCheckpoints { get; set; }
 
     /// <summary>
-    /// <c>use_bulk_get</c>: read documents with <c>_bulk_get</c> (default true); false reads them one
-    /// by one with <c>open_revs</c> and sends no <c>_bulk_get</c> at all.
+    /// <c>use_bulk_get</c>: read documents with <c>_bulk_get</c>; false (<c>-UseBulkGet:$false</c>)
+    /// reads them one by one with <c>open_revs</c> and sends no <c>_bulk_get</c> at all.
     /// </summary>
+    [ReplicationDocField("use_bulk_get", Default = true)]
     public bool? UseBulkGet { get; set; }
 
-    /// <summary><c>checkpoint_interval</c> in milliseconds (default 30000).</summary>
+    /// <summary><c>checkpoint_interval</c>: milliseconds between checkpoints while the replication runs.</summary>
+    [ReplicationDocField("checkpoint_interval", Default = 30000, Minimum = 1)]
     public int? CheckpointInterval { get; set; }
 
     /// <summary><c>proxy</c>: an HTTP proxy for both ends. Reading it masks its password.</summary>
+    [ReplicationDocField("proxy", Unmasked = nameof(ProxyUrl))]
     public string? Proxy { get => RedactedProxy(ProxyUrl); set => ProxyUrl = value; }
 
     /// <summary><c>source_proxy</c>: an HTTP proxy for the source only.</summary>
+    [ReplicationDocField("source_proxy", Unmasked = nameof(SourceProxyUrl))]
     public string? SourceProxy { get => RedactedProxy(SourceProxyUrl); set => SourceProxyUrl = value; }
 
     /// <summary><c>target_proxy</c>: an HTTP proxy for the target only.</summary>
+    [ReplicationDocField("target_proxy", Unmasked = nameof(TargetProxyUrl))]
     public string? TargetProxy { get => RedactedProxy(TargetProxyUrl); set => TargetProxyUrl = value; }
 
-    /// <summary><c>worker_processes</c> (default 4).</summary>
+    /// <summary><c>worker_processes</c>: how many batches are replicated at once.</summary>
+    [ReplicationDocField("worker_processes", Default = 4, Minimum = 1)]
     public int? WorkerProcesses { get; set; }
 
-    /// <summary><c>worker_batch_size</c>: changes per batch (default 500).</summary>
+    /// <summary><c>worker_batch_size</c>: changes per batch.</summary>
+    [ReplicationDocField("worker_batch_size", Default = 500, Minimum = 1)]
     public int? WorkerBatchSize { get; set; }
 
-    /// <summary><c>http_connections</c>: connections per server (default 20).</summary>
+    /// <summary><c>http_connections</c>: the most connections open to each end at once.</summary>
+    [ReplicationDocField("http_connections", Default = 20, Minimum = 1)]
     public int? HttpConnections { get; set; }
 
-    /// <summary><c>connection_timeout</c> in milliseconds (default 30000).</summary>
+    /// <summary><c>connection_timeout</c>: milliseconds a request may wait in silence for the server.</summary>
+    [ReplicationDocField("connection_timeout", Default = 30000, Minimum = 1)]
     public int? ConnectionTimeout { get; set; }
 
-    /// <summary><c>retries_per_request</c> (default 5).</summary>
+    /// <summary><c>retries_per_request</c>: how often a failed request is tried again, with backoff, before the replication fails.</summary>
+    [ReplicationDocField("retries_per_request", Default = 5, Minimum = 0)]
     public int? RetriesPerRequest { get; set; }
 
     /// <summary><c>socket_options</c> in CouchDB's Erlang syntax, e.g. <c>[{keepalive, true}, {nodelay, false}]</c>.</summary>
+    [ReplicationDocField("socket_options")]
     public string? SocketOptions { get; set; }
 
     /// <summary><c>user_ctx</c>: the user a server's replicator runs a persistent replication as.</summary>
+    [ReplicationDocField("user_ctx")]
     public IDictionary<string, object?>? UserCtx { get; set; }
 
     /// <summary>Fields this module does not know, kept so the document round-trips.</summary>
@@ -128,6 +151,19 @@ public sealed class CouchReplicationDoc
     /// <paramref name="includeCredentials"/> is set (to post the document to a server yourself).
     /// </summary>
     public string ToJson(bool includeCredentials = false) => PlainJson.Serialize(ToDictionary(includeCredentials), indented: true);
+
+    /// <summary>
+    /// Checks every field as a replication would, before anything is sent: throws a
+    /// <see cref="CouchReplicationException"/> of kind <see cref="CouchErrorKind.InvalidArgument"/>
+    /// naming the field, or returns what is accepted but worth a warning.
+    /// </summary>
+    public IReadOnlyList<string> Validate() => ReplicationSettings.From(this).Warnings;
+
+    /// <summary>
+    /// Masks the password in every URL of <paramref name="text"/> (<c>http://user:*****@host</c>),
+    /// even where the text does not parse as a URL: what an error or a log may show of user input.
+    /// </summary>
+    public static string MaskCredentials(string text) => Http.CouchEndpoint.RedactText(text);
 
     /// <summary>Source and target, passwords masked.</summary>
     public override string ToString() => $"{Source} -> {Target}";

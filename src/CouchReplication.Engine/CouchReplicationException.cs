@@ -44,6 +44,10 @@ public sealed class CouchReplicationException : Exception
     /// <summary>The stable ErrorId the cmdlets report, for example <c>CouchReplication.DbNotFound</c>.</summary>
     public string ErrorId => "CouchReplication." + Kind;
 
-    internal static CouchReplicationException InvalidArgument(string field, string problem) =>
+    /// <summary>
+    /// Bad input, found before anything is sent: <paramref name="field"/> names what is wrong (a
+    /// document field or a parameter) and <paramref name="problem"/> says why.
+    /// </summary>
+    public static CouchReplicationException InvalidArgument(string field, string problem) =>
         new(CouchErrorKind.InvalidArgument, $"{field}: {problem}", error: "invalid_argument", reason: problem);
 }

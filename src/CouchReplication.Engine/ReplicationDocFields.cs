@@ -1,43 +1,69 @@
 using System.Collections;
 using System.Globalization;
+using System.Reflection;
 using CouchReplication.Json;
 
 namespace CouchReplication;
 
 /// <summary>
-/// The table of replication-document fields: JSON name, property name, and how each is read and
-/// written. One table serves <c>ToJson</c>, <c>FromJson</c> and hashtable input alike.
+/// The replication-document fields, read once from the <see cref="ReplicationDocFieldAttribute"/>s
+/// of <see cref="CouchReplicationDoc"/>: how each is written to JSON, read from JSON or a
+/// hashtable, and resolved with CouchDB's default. Source and target, which are URLs or endpoint
+/// objects with credentials and headers, are read and written here too.
 /// </summary>
 internal static class ReplicationDocFields
 {
-    private sealed record Field(string Json, string Property, Func<CouchReplicationDoc, object?> Get, Action<CouchReplicationDoc, object?> Set);
+    /// <summary>One field: the property that holds it and what its attribute says of it.</summary>
+    public sealed record Field(PropertyInfo Property, ReplicationDocFieldAttribute Describes, PropertyInfo? Unmasked)
+    {
+        public string Json => Describes.Json;
 
-    private static readonly Field[] Fields =
-    [
-        new("_id", nameof(CouchReplicationDoc.Id), d => d.Id, (d, v) => d.Id = AsString(v, "_id")),
-        new("continuous", nameof(CouchReplicationDoc.Continuous), d => d.Continuous, (d, v) => d.Continuous = AsBool(v, "continuous")),
-        new("create_target", nameof(CouchReplicationDoc.CreateTarget), d => d.CreateTarget, (d, v) => d.CreateTarget = AsBool(v, "create_target")),
-        new("create_target_params", nameof(CouchReplicationDoc.CreateTargetParams), d => d.CreateTargetParams, (d, v) => d.CreateTargetParams = AsObject(v, "create_target_params")),
-        new("doc_ids", nameof(CouchReplicationDoc.DocIds), d => d.DocIds, (d, v) => d.DocIds = AsStrings(v, "doc_ids")),
-        new("filter", nameof(CouchReplicationDoc.Filter), d => d.Filter, (d, v) => d.Filter = AsString(v, "filter")),
-        new("query_params", nameof(CouchReplicationDoc.QueryParams), d => d.QueryParams, (d, v) => d.QueryParams = AsObject(v, "query_params")),
-        new("selector", nameof(CouchReplicationDoc.Selector), d => d.Selector, (d, v) => d.Selector = AsObject(v, "selector")),
-        new("since_seq", nameof(CouchReplicationDoc.SinceSeq), d => SeqValue(d.SinceSeq), (d, v) => d.SinceSeq = AsSeqText(v)),
-        new("winning_revs_only", nameof(CouchReplicationDoc.WinningRevsOnly), d => d.WinningRevsOnly, (d, v) => d.WinningRevsOnly = AsBool(v, "winning_revs_only")),
-        new("use_checkpoints", nameof(CouchReplicationDoc.UseCheckpoints), d => d.UseCheckpoints, (d, v) => d.UseCheckpoints = AsBool(v, "use_checkpoints")),
-        new("use_bulk_get", nameof(CouchReplicationDoc.UseBulkGet), d => d.UseBulkGet, (d, v) => d.UseBulkGet = AsBool(v, "use_bulk_get")),
-        new("checkpoint_interval", nameof(CouchReplicationDoc.CheckpointInterval), d => d.CheckpointInterval, (d, v) => d.CheckpointInterval = AsInt(v, "checkpoint_interval")),
-        new("proxy", nameof(CouchReplicationDoc.Proxy), d => d.ProxyUrl, (d, v) => d.Proxy = AsString(v, "proxy")),
-        new("source_proxy", nameof(CouchReplicationDoc.SourceProxy), d => d.SourceProxyUrl, (d, v) => d.SourceProxy = AsString(v, "source_proxy")),
-        new("target_proxy", nameof(CouchReplicationDoc.TargetProxy), d => d.TargetProxyUrl, (d, v) => d.TargetProxy = AsString(v, "target_proxy")),
-        new("worker_processes", nameof(CouchReplicationDoc.WorkerProcesses), d => d.WorkerProcesses, (d, v) => d.WorkerProcesses = AsInt(v, "worker_processes")),
-        new("worker_batch_size", nameof(CouchReplicationDoc.WorkerBatchSize), d => d.WorkerBatchSize, (d, v) => d.WorkerBatchSize = AsInt(v, "worker_batch_size")),
-        new("http_connections", nameof(CouchReplicationDoc.HttpConnections), d => d.HttpConnections, (d, v) => d.HttpConnections = AsInt(v, "http_connections")),
-        new("connection_timeout", nameof(CouchReplicationDoc.ConnectionTimeout), d => d.ConnectionTimeout, (d, v) => d.ConnectionTimeout = AsInt(v, "connection_timeout")),
-        new("retries_per_request", nameof(CouchReplicationDoc.RetriesPerRequest), d => d.RetriesPerRequest, (d, v) => d.RetriesPerRequest = AsInt(v, "retries_per_request")),
-        new("socket_options", nameof(CouchReplicationDoc.SocketOptions), d => d.SocketOptions, (d, v) => d.SocketOptions = AsString(v, "socket_options")),
-        new("user_ctx", nameof(CouchReplicationDoc.UserCtx), d => d.UserCtx, (d, v) => d.UserCtx = AsObject(v, "user_ctx")),
-    ];
+        /// <summary>The value as CouchDB's JSON has it; a masked URL's password only with <paramref name="includeCredentials"/>.</summary>
+        public object? Get(CouchReplicationDoc doc, bool includeCredentials)
+        {
+            var value = (includeCredentials ? Unmasked : null)?.GetValue(doc) ?? Property.GetValue(doc);
+            return Describes.IsSequence ? SeqValue((string?)value) : value;
+        }
+
+        /// <summary>Sets the field from any form its JSON allows, naming the field when the value does not fit.</summary>
+        public void Set(CouchReplicationDoc doc, object? value) => Property.SetValue(doc, Property.PropertyType switch
+        {
+            var t when t == typeof(bool?) => AsBool(value, Json),
+            var t when t == typeof(int?) => AsInt(value, Json),
+            var t when t == typeof(string[]) => AsStrings(value, Json),
+            var t when t == typeof(IDictionary<string, object?>) => AsObject(value, Json),
+            _ when Describes.IsSequence => AsSeqText(value),
+            _ => AsString(value, Json),
+        });
+    }
+
+    /// <summary>Every field, in the order the document declares them.</summary>
+    public static IReadOnlyList<Field> All { get; } =
+        (from property in typeof(CouchReplicationDoc).GetProperties()
+         let describes = property.GetCustomAttribute<ReplicationDocFieldAttribute>()
+         where describes is not null
+         orderby property.MetadataToken
+         select new Field(property, describes, describes.Unmasked is null ? null
+             : typeof(CouchReplicationDoc).GetProperty(describes.Unmasked, BindingFlags.Instance | BindingFlags.NonPublic))).ToArray();
+
+    /// <summary>The field a property holds.</summary>
+    public static Field Of(string property) => All.Single(f => f.Property.Name == property);
+
+    /// <summary>A flag's value, or CouchDB's default when the document leaves it out.</summary>
+    public static bool Flag(CouchReplicationDoc doc, string property) =>
+        (bool?)Of(property).Property.GetValue(doc) ?? (bool)Of(property).Describes.Default!;
+
+    /// <summary>A number's value, or CouchDB's default; one below the field's minimum is an error naming the field.</summary>
+    public static int Number(CouchReplicationDoc doc, string property)
+    {
+        var field = Of(property);
+        return (int?)field.Property.GetValue(doc) switch
+        {
+            null => (int)field.Describes.Default!,
+            var v when v < field.Describes.Minimum => throw CouchReplicationException.InvalidArgument(field.Json, $"must be at least {field.Describes.Minimum}, not {v}"),
+            var v => v.Value,
+        };
+    }
 
     public static Dictionary<string, object?> Write(CouchReplicationDoc doc, bool includeCredentials)
     {
@@ -45,8 +71,8 @@ internal static class ReplicationDocFields
         if (doc.Id is not null) json["_id"] = doc.Id;
         json["source"] = Endpoint(doc.SourceUrl, doc.SourceCredential, doc.SourceHeaders, includeCredentials);
         json["target"] = Endpoint(doc.TargetUrl, doc.TargetCredential, doc.TargetHeaders, includeCredentials);
-        foreach (var field in Fields.Skip(1))
-            if (field.Get(doc) is { } value) json[field.Json] = value;
+        foreach (var field in All.Where(f => f.Json != "_id"))
+            if (field.Get(doc, includeCredentials) is { } value) json[field.Json] = value;
         foreach (var (name, value) in doc.AdditionalFields) json.TryAdd(name, value);
         return json;
     }
@@ -65,7 +91,7 @@ internal static class ReplicationDocFields
             ReadEndpoint(value, "source", url => doc.Source = url, c => doc.SourceCredential = c, h => doc.SourceHeaders = h);
         else if (Is(name, "target", nameof(CouchReplicationDoc.Target)))
             ReadEndpoint(value, "target", url => doc.Target = url, c => doc.TargetCredential = c, h => doc.TargetHeaders = h);
-        else if (Fields.FirstOrDefault(f => Is(name, f.Json, f.Property)) is { } field)
+        else if (All.FirstOrDefault(f => Is(name, f.Json, f.Property.Name)) is { } field)
             field.Set(doc, value);
         else
             doc.AdditionalFields[name] = value;

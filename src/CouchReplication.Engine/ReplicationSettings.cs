@@ -18,14 +18,14 @@ internal sealed record ReplicationSettings
     public required ChangesFilter Filter { get; init; }
     public Seq? SinceSeq { get; init; }
     public bool WinningRevsOnly { get; init; }
-    public bool UseCheckpoints { get; init; } = true;
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
-    public int WorkerProcesses { get; init; } = 4;
-    public int WorkerBatchSize { get; init; } = 500;
+    public bool UseCheckpoints { get; init; }
+    public TimeSpan CheckpointInterval { get; init; }
+    public int WorkerProcesses { get; init; }
+    public int WorkerBatchSize { get; init; }
     public required HttpSettings Http { get; init; }
 
     /// <summary>Whether documents are fetched with <c>_bulk_get</c> (<c>use_bulk_get</c>); the engine also turns it off when the source lacks it.</summary>
-    public bool UseBulkGet { get; init; } = true;
+    public bool UseBulkGet { get; init; }
 
     /// <summary>
     /// How long to wait before reading once more a revision the source did not give (CouchDB's
@@ -68,21 +68,21 @@ internal sealed record ReplicationSettings
         {
             Source = source,
             Target = target,
-            Continuous = doc.Continuous ?? false,
-            CreateTarget = doc.CreateTarget ?? false,
+            Continuous = ReplicationDocFields.Flag(doc, nameof(doc.Continuous)),
+            CreateTarget = ReplicationDocFields.Flag(doc, nameof(doc.CreateTarget)),
             CreateTargetParams = doc.CreateTargetParams,
             Filter = ChangesFilter.From(doc),
             SinceSeq = string.IsNullOrEmpty(doc.SinceSeq) ? null : Seq.FromUserText(doc.SinceSeq),
-            WinningRevsOnly = doc.WinningRevsOnly ?? false,
-            UseCheckpoints = doc.UseCheckpoints ?? true,
-            UseBulkGet = doc.UseBulkGet ?? true,
-            CheckpointInterval = TimeSpan.FromMilliseconds(AtLeast(doc.CheckpointInterval, 1, 30000, "checkpoint_interval")),
-            WorkerProcesses = AtLeast(doc.WorkerProcesses, 1, 4, "worker_processes"),
-            WorkerBatchSize = AtLeast(doc.WorkerBatchSize, 1, 500, "worker_batch_size"),
+            WinningRevsOnly = ReplicationDocFields.Flag(doc, nameof(doc.WinningRevsOnly)),
+            UseCheckpoints = ReplicationDocFields.Flag(doc, nameof(doc.UseCheckpoints)),
+            UseBulkGet = ReplicationDocFields.Flag(doc, nameof(doc.UseBulkGet)),
+            CheckpointInterval = TimeSpan.FromMilliseconds(ReplicationDocFields.Number(doc, nameof(doc.CheckpointInterval))),
+            WorkerProcesses = ReplicationDocFields.Number(doc, nameof(doc.WorkerProcesses)),
+            WorkerBatchSize = ReplicationDocFields.Number(doc, nameof(doc.WorkerBatchSize)),
             Http = new HttpSettings(
-                AtLeast(doc.HttpConnections, 1, 20, "http_connections"),
-                TimeSpan.FromMilliseconds(AtLeast(doc.ConnectionTimeout, 1, 30000, "connection_timeout")),
-                AtLeast(doc.RetriesPerRequest, 0, 5, "retries_per_request"))
+                ReplicationDocFields.Number(doc, nameof(doc.HttpConnections)),
+                TimeSpan.FromMilliseconds(ReplicationDocFields.Number(doc, nameof(doc.ConnectionTimeout))),
+                ReplicationDocFields.Number(doc, nameof(doc.RetriesPerRequest)))
             {
                 SocketOptions = SocketOptions.Parse(doc.SocketOptions, warnings),
                 SkipCertificateCheck = skipCertificateCheck,
@@ -90,13 +90,6 @@ internal sealed record ReplicationSettings
             Warnings = warnings,
         };
     }
-
-    private static int AtLeast(int? value, int minimum, int fallback, string field) => value switch
-    {
-        null => fallback,
-        var v when v < minimum => throw CouchReplicationException.InvalidArgument(field, $"must be at least {minimum}, not {v}"),
-        var v => v.Value,
-    };
 
     private static Dictionary<string, string> Headers(IDictionary<string, string>? headers) =>
         new(headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);

@@ -16,10 +16,8 @@ namespace CouchReplication.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CouchActiveTask")]
 [OutputType(typeof(CouchActiveTask))]
-public sealed class GetCouchActiveTaskCommand : PSCmdlet
+public sealed class GetCouchActiveTaskCommand : CouchCmdlet
 {
-    private volatile ServerCall? _server;
-
     /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to get; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -35,16 +33,6 @@ public sealed class GetCouchActiveTaskCommand : PSCmdlet
     /// <summary>Include finished replications (completed, failed, stopped); on a server, persistent replications that are not running.</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
-
-    /// <summary>The root URL of a CouchDB server whose tasks to get instead of this session's.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    /// <summary>Credentials for -Server (a server admin's: _active_tasks and _scheduler are for admins), winning over user info in its URL.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
 
     /// <summary>Writes the matching tasks; an exact id that matches nothing is an error.</summary>
     protected override void ProcessRecord()
@@ -67,31 +55,12 @@ public sealed class GetCouchActiveTaskCommand : PSCmdlet
         }
     }
 
-    /// <summary>Ctrl+C: cancels the requests to the server.</summary>
-    protected override void StopProcessing() => _server?.Stop();
-
     /// <summary>This session's tasks, or the server's; null when the server failed (the error is written).</summary>
     private IReadOnlyList<CouchActiveTask>? Tasks()
     {
         if (Server is null) return ReplicationRegistry.Session.Tasks(All).Select(t => t.ToActiveTask()).ToList();
-        try
-        {
-            using var call = ServerCall.Open(this, Server, Credential);
-            _server = call;
-            return call.Run((s, ct) => s.ActiveTasksAsync(All, ct));
-        }
-        catch (CouchReplicationException e)
-        {
-            WriteError(PSValues.ErrorRecord(e, ServerCall.Masked(Server)));
-        }
-        catch (OperationCanceledException) when (Stopping)
-        {
-            // Ctrl+C: nothing more to write.
-        }
-        finally
-        {
-            _server = null;
-        }
-        return null;
+        IReadOnlyList<CouchActiveTask>? tasks = null;
+        OnServer(call => tasks = call.Run((s, ct) => s.ActiveTasksAsync(All, ct)), ServerCall.Masked(Server));
+        return tasks;
     }
 }

@@ -8,17 +8,22 @@ namespace CouchReplication.Commands;
 /// CouchDB/Cloudant replication document. The document is checked as Start-CouchReplication
 /// would check it; pipe it there to run it, or call ToJson() for CouchDB's JSON.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.New, "CouchReplicationDoc", DefaultParameterSetName = DocumentSet)]
+[Cmdlet(VerbsCommon.New, "CouchReplicationDoc", DefaultParameterSetName = ReplicationDocParameters.DocumentSet)]
 [OutputType(typeof(CouchReplicationDoc))]
-public sealed class NewCouchReplicationDocCommand : ReplicationDocCmdlet
+public sealed class NewCouchReplicationDocCommand : PSCmdlet, IDynamicParameters
 {
+    private readonly ReplicationDocParameters _document = new();
+
+    /// <summary>The replication document's fields, one parameter each (see <see cref="ReplicationDocParameters"/>).</summary>
+    public object GetDynamicParameters() => _document.Parameters;
+
     /// <summary>Builds, checks and writes the document.</summary>
     protected override void ProcessRecord()
     {
-        var doc = BuildDoc();
+        var doc = _document.BuildDoc();
         try
         {
-            foreach (var warning in ReplicationSettings.From(doc).Warnings) WriteWarning(warning);
+            foreach (var warning in doc.Validate()) WriteWarning(warning);
         }
         catch (CouchReplicationException e)
         {

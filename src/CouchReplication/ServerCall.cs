@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Management.Automation;
-using CouchReplication.Http;
 using CouchReplication.ServerMode;
 
 namespace CouchReplication.Commands;
@@ -32,7 +31,7 @@ internal sealed class ServerCall : IDisposable
         new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential)));
 
     /// <summary>The server URL as an error may show it.</summary>
-    public static string Masked(string server) => CouchEndpoint.RedactText(server);
+    public static string Masked(string server) => CouchReplicationDoc.MaskCredentials(server);
 
     /// <summary>Waits for <paramref name="call"/>, writing its messages and, if given, <paramref name="progress"/> meanwhile.</summary>
     public T Run<T>(Func<ServerReplicator, CancellationToken, Task<T>> call, ProgressRecord? progress = null)

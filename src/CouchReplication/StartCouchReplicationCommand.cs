@@ -17,14 +17,14 @@ namespace CouchReplication.Commands;
 /// the CouchActiveTask reports the document's state. Ctrl+C while waiting cancels the
 /// replication on the server.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = DocumentSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = ReplicationDocParameters.DocumentSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchActiveTask))]
-public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
+public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParameters
 {
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    private readonly ReplicationDocParameters _document = new();
     private volatile CouchReplicationTask? _waitingFor;
-    private volatile ServerCall? _server;
 
     /// <summary>
     /// A replication document: a CouchReplicationDoc, a hashtable, or an object with the
@@ -46,23 +46,12 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
-    /// <summary>
-    /// The root URL of a CouchDB server whose replicator runs the replication instead of this
-    /// module (credentials in it are masked wherever it is shown). The server must reach the
-    /// source and target by their URLs.
-    /// </summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    /// <summary>Credentials for -Server itself, winning over user info in its URL; the endpoints' credentials go in the document.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
     /// <summary>With -Server: write the replication into the server's _replicator database, so that it outlives this session and the server's restarts.</summary>
     [Parameter]
     public SwitchParameter Persistent { get; set; }
+
+    /// <summary>The replication document's fields, one parameter each (see <see cref="ReplicationDocParameters"/>).</summary>
+    public object GetDynamicParameters() => _document.Parameters;
 
     /// <summary>Starts one replication per document.</summary>
     protected override void ProcessRecord()
@@ -76,10 +65,10 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         CouchReplicationTask task;
         try
         {
-            var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : BuildDoc();
+            var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : _document.BuildDoc();
             if (Server is not null)
             {
-                StartOnServer(doc, Server);
+                StartOnServer(doc);
                 return;
             }
             if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
@@ -89,7 +78,7 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         catch (CouchReplicationException e)
         {
             // The target as typed may carry a password: the ErrorRecord names it masked.
-            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : Http.CouchEndpoint.RedactText(Target)));
+            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : CouchReplicationDoc.MaskCredentials(TypedTarget())));
             return;
         }
 
@@ -117,8 +106,11 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
     protected override void StopProcessing()
     {
         _waitingFor?.Stop();
-        _server?.Stop();
+        base.StopProcessing();
     }
+
+    /// <summary>The -Target as typed, for an error about a document that could not be built.</summary>
+    private string TypedTarget() => _document.Parameters[nameof(CouchReplicationDoc.Target)].Value as string ?? "";
 
     private CouchReplicationException? ConflictingSwitches() =>
         NoWait && Wait ? CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together")
@@ -128,31 +120,14 @@ public sealed class StartCouchReplicationCommand : ReplicationDocCmdlet
         : null;
 
     /// <summary>Hands the document to the server's replicator.</summary>
-    private void StartOnServer(CouchReplicationDoc doc, string server)
+    private void StartOnServer(CouchReplicationDoc doc) => OnServer(call =>
     {
-        try
-        {
-            using var call = ServerCall.Open(this, server, Credential);
-            var kind = Persistent ? "persistent " : doc.Continuous == true ? "continuous " : "";
-            if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
-            _server = call;
-            WriteObject(Persistent ? call.Run((s, ct) => s.PersistAsync(doc, ct))
-                : doc.Continuous == true ? call.Run((s, ct) => s.StartAsync(doc, ct))
-                : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"Replicating {doc.Source} to {doc.Target}", "Starting")));
-        }
-        catch (CouchReplicationException e)
-        {
-            WriteError(PSValues.ErrorRecord(e, doc));
-        }
-        catch (OperationCanceledException) when (Stopping)
-        {
-            // Ctrl+C: the engine has cancelled the replication on the server.
-        }
-        finally
-        {
-            _server = null;
-        }
-    }
+        var kind = Persistent ? "persistent " : doc.Continuous == true ? "continuous " : "";
+        if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
+        WriteObject(Persistent ? call.Run((s, ct) => s.PersistAsync(doc, ct))
+            : doc.Continuous == true ? call.Run((s, ct) => s.StartAsync(doc, ct))
+            : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"Replicating {doc.Source} to {doc.Target}", "Starting")));
+    }, doc);
 
     private void WaitFor(CouchReplicationTask task)
     {

@@ -17,15 +17,13 @@ namespace CouchReplication.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "CouchReplication", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CouchActiveTask))]
-public sealed class StopCouchReplicationCommand : PSCmdlet
+public sealed class StopCouchReplicationCommand : CouchCmdlet
 {
     private const string IdSet = "Id";
     private const string InputObjectSet = "InputObject";
 
     /// <summary>How long to wait for a stopped replication's final checkpoint.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(60);
-
-    private volatile ServerCall? _server;
 
     /// <summary>Task ids (or bare replication ids; on a server, _replicator document ids too) to stop; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
@@ -42,25 +40,12 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>The root URL of a CouchDB server whose replications to stop instead of this session's.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
-
-    /// <summary>Credentials for -Server (cancelling and deleting _replicator documents are for admins), winning over user info in its URL.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
     /// <summary>Stops each matching task and waits for its final checkpoint.</summary>
     protected override void ProcessRecord()
     {
         if (Server is null) StopInSession();
-        else StopOnServer(Server);
+        else StopOnServer();
     }
-
-    /// <summary>Ctrl+C: cancels the requests to the server.</summary>
-    protected override void StopProcessing() => _server?.Stop();
 
     private void StopInSession()
     {
@@ -99,46 +84,29 @@ public sealed class StopCouchReplicationCommand : PSCmdlet
         var doc => ReplicationRegistry.Session.TaskIdOfAsync(PSValues.ToDoc(doc!, nameof(InputObject))).GetAwaiter().GetResult(),
     };
 
-    private void StopOnServer(string server)
+    private void StopOnServer() => OnServer(call =>
     {
-        try
+        switch (ParameterSetName == IdSet ? ReplicationId : PSValues.ToPlain(InputObject))
         {
-            using var call = ServerCall.Open(this, server, Credential);
-            _server = call;
-            switch (ParameterSetName == IdSet ? ReplicationId : PSValues.ToPlain(InputObject))
-            {
-                case string[] ids:
-                    StopByIds(call, ids);
-                    break;
-                case string id:
-                    StopByIds(call, [id]);
-                    break;
-                case CouchReplicationTask task:
-                    StopByIds(call, [task.ReplicationId]);
-                    break;
-                case CouchActiveTask task:
-                    Stop(call, task);
-                    break;
-                case var input:
-                    var doc = PSValues.ToDoc(input!, nameof(InputObject));
-                    if (!ShouldProcess($"{doc} (on {call.Server})", "Stop the replication of this document")) return;
-                    Stopped(call.Run((s, ct) => s.StopAsync(doc, ct)));
-                    break;
-            }
+            case string[] ids:
+                StopByIds(call, ids);
+                break;
+            case string id:
+                StopByIds(call, [id]);
+                break;
+            case CouchReplicationTask task:
+                StopByIds(call, [task.ReplicationId]);
+                break;
+            case CouchActiveTask task:
+                Stop(call, task);
+                break;
+            case var input:
+                var doc = PSValues.ToDoc(input!, nameof(InputObject));
+                if (!ShouldProcess($"{doc} (on {call.Server})", "Stop the replication of this document")) return;
+                Stopped(call.Run((s, ct) => s.StopAsync(doc, ct)));
+                break;
         }
-        catch (CouchReplicationException e)
-        {
-            WriteError(PSValues.ErrorRecord(e, ParameterSetName == IdSet ? ReplicationId : InputObject));
-        }
-        catch (OperationCanceledException) when (Stopping)
-        {
-            // Ctrl+C: nothing more to stop.
-        }
-        finally
-        {
-            _server = null;
-        }
-    }
+    }, ParameterSetName == IdSet ? ReplicationId : InputObject);
 
     /// <summary>Finds the server's replications by replication id or _replicator document id, finished persistent ones included.</summary>
     private void StopByIds(ServerCall call, string[] ids)

@@ -60,6 +60,48 @@ public sealed class ReplicationDocTests
     }
 
     [Fact]
+    public void A_proxy_password_is_written_only_when_credentials_are_asked_for()
+    {
+        var doc = new CouchReplicationDoc { Source = "http://h/a", Target = "http://h/b", Proxy = "http://pu:proxy-secret@proxy:3128" };
+
+        Assert.DoesNotContain("proxy-secret", doc.ToJson());
+        Assert.Contains("http://pu:*****@proxy:3128", doc.ToJson());
+        Assert.Contains("http://pu:proxy-secret@proxy:3128", doc.ToJson(includeCredentials: true));
+    }
+
+    [Fact]
+    public void Every_document_property_is_a_described_field_or_part_of_an_endpoint()
+    {
+        string[] endpoint = ["Source", "Target", "SourceCredential", "TargetCredential", "SourceHeaders", "TargetHeaders", "AdditionalFields"];
+        var undescribed = typeof(CouchReplicationDoc).GetProperties()
+            .Where(p => p.CanWrite && !endpoint.Contains(p.Name) && p.GetCustomAttributes(typeof(ReplicationDocFieldAttribute), false).Length == 0)
+            .Select(p => p.Name);
+        Assert.Empty(undescribed);
+        Assert.Equal(ReplicationDocFields.All.Count, ReplicationDocFields.All.Select(f => f.Json).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("worker_batch_size", 0, "worker_batch_size: must be at least 1, not 0")]
+    [InlineData("retries_per_request", -1, "retries_per_request: must be at least 0, not -1")]
+    [InlineData("connection_timeout", 0, "connection_timeout: must be at least 1, not 0")]
+    public void A_number_below_its_fields_minimum_is_refused_naming_the_field(string field, int value, string message)
+    {
+        var doc = new CouchReplicationDoc { Source = "http://h/a", Target = "http://h/b" };
+        doc.SetField(field, value);
+        Assert.Equal(message, Assert.Throws<CouchReplicationException>(() => doc.Validate()).Message);
+    }
+
+    [Fact]
+    public void Fields_left_out_take_couchdbs_defaults()
+    {
+        var settings = ReplicationSettings.From(new CouchReplicationDoc { Source = "http://h/a", Target = "http://h/b" });
+        Assert.Equal((4, 500, 20, 5), (settings.WorkerProcesses, settings.WorkerBatchSize, settings.Http.HttpConnections, settings.Http.RetriesPerRequest));
+        Assert.Equal((30_000, 30_000), (settings.CheckpointInterval.TotalMilliseconds, settings.Http.ConnectionTimeout.TotalMilliseconds));
+        Assert.True(settings.UseCheckpoints && settings.UseBulkGet);
+        Assert.False(settings.Continuous || settings.CreateTarget || settings.WinningRevsOnly);
+    }
+
+    [Fact]
     public void User_info_in_a_url_is_percent_decoded_into_the_credential()
     {
         var endpoint = CouchEndpoint.Parse("http://us%3Aer:p%40ss%3A%2F%25w@127.0.0.1:5984/db", "source");

@@ -1,0 +1,90 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Reflection;
+
+namespace CouchReplication.Commands;
+
+/// <summary>
+/// The replication-document parameters of New-CouchReplicationDoc and Start-CouchReplication,
+/// made from the properties of <see cref="CouchReplicationDoc"/> as dynamic parameters: one per
+/// property, named after it, with the field's JSON name as an alias. A field added to the
+/// document is a parameter without a line here; its help comes from the property's XML
+/// documentation (build.ps1 Help).
+/// </summary>
+internal sealed class ReplicationDocParameters
+{
+    /// <summary>The parameter set the document's fields belong to.</summary>
+    public const string DocumentSet = "Document";
+
+    private static readonly PropertyInfo[] Properties = typeof(CouchReplicationDoc).GetProperties()
+        .Where(p => p.CanWrite && p.Name != nameof(CouchReplicationDoc.AdditionalFields))
+        .OrderBy(p => p.MetadataToken)
+        .ToArray();
+
+    /// <summary>The parameters for one invocation; PowerShell fills in the values it binds.</summary>
+    public RuntimeDefinedParameterDictionary Parameters { get; } = Create();
+
+    /// <summary>The document from the bound parameters; those not given stay unset and take CouchDB's defaults.</summary>
+    public CouchReplicationDoc BuildDoc()
+    {
+        var doc = new CouchReplicationDoc();
+        foreach (var property in Properties)
+        {
+            if (Parameters[property.Name] is not { IsSet: true, Value: var value }) continue;
+            switch (value)
+            {
+                case SwitchParameter flag:
+                    doc.SetField(property.Name, flag.IsPresent);
+                    break;
+                case PSCredential credential:
+                    property.SetValue(doc, PSValues.Credential(credential));
+                    break;
+                case IDictionary headers when property.PropertyType == typeof(IDictionary<string, string>):
+                    property.SetValue(doc, PSValues.Dictionary(headers)!.ToDictionary(h => h.Key, h => Convert.ToString(h.Value, CultureInfo.InvariantCulture) ?? ""));
+                    break;
+                default:
+                    doc.SetField(property.Name, PSValues.ToPlain(value));
+                    break;
+            }
+        }
+        return doc;
+    }
+
+    private static RuntimeDefinedParameterDictionary Create()
+    {
+        var parameters = new RuntimeDefinedParameterDictionary();
+        foreach (var property in Properties)
+        {
+            var field = property.GetCustomAttribute<ReplicationDocFieldAttribute>();
+            var endpoint = property.Name is nameof(CouchReplicationDoc.Source) or nameof(CouchReplicationDoc.Target);
+            var attributes = new Collection<Attribute>
+            {
+                new ParameterAttribute
+                {
+                    ParameterSetName = DocumentSet,
+                    Mandatory = endpoint,
+                    Position = property.Name == nameof(CouchReplicationDoc.Source) ? 0 : property.Name == nameof(CouchReplicationDoc.Target) ? 1 : int.MinValue,
+                },
+            };
+            if (endpoint) attributes.Add(new ValidateNotNullOrEmptyAttribute());
+            if (field is not null && !field.Json.Equals(property.Name, StringComparison.OrdinalIgnoreCase)) attributes.Add(new AliasAttribute(field.Json));
+            var type = ParameterType(property.PropertyType, field);
+            if (type == typeof(PSCredential)) attributes.Add(new CredentialAttribute());
+            parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, type, attributes));
+        }
+        return parameters;
+    }
+
+    /// <summary>The PowerShell type a user gives a field as.</summary>
+    private static Type ParameterType(Type property, ReplicationDocFieldAttribute? field) => property switch
+    {
+        _ when property == typeof(bool?) => typeof(SwitchParameter),
+        _ when property == typeof(int?) => typeof(int),
+        _ when property == typeof(CouchCredential) => typeof(PSCredential),
+        _ when field?.AcceptsJsonText == true => typeof(object),
+        _ when typeof(IDictionary).IsAssignableFrom(property) || property.IsGenericType && property.GetGenericTypeDefinition() == typeof(IDictionary<,>) => typeof(Hashtable),
+        _ => property,
+    };
+}
