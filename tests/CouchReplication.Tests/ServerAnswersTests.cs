@@ -21,7 +21,7 @@ public sealed class ServerAnswersTests
     private static string BodyOf(ReplicateRequest request, ServerInfo server, bool cancel = false)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer)) request.Body(server, cancel)(writer);
+        using (var writer = new Utf8JsonWriter(buffer)) request.Body(ServerDialect.Of(server, "http://server/", _ => { }), cancel)(writer);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 

@@ -45,12 +45,11 @@ internal sealed class ReplicateRequest
     /// <c>_replicator</c> document; with <paramref name="cancel"/>, the request that cancels the
     /// replication it started.
     /// </summary>
-    public Action<Utf8JsonWriter> Body(ServerInfo server, bool cancel = false)
+    public Action<Utf8JsonWriter> Body(ServerDialect server, bool cancel = false)
     {
         var fields = new Dictionary<string, object?>(_fields, StringComparer.Ordinal);
-        if (!server.HasScheduler)
-            foreach (var end in new[] { "source", "target" })
-                fields[end] = WithUserInfo(fields[end]);
+        foreach (var end in new[] { "source", "target" })
+            fields[end] = server.Endpoint(fields[end]);
         if (cancel) fields["cancel"] = true;
         return writer => PlainJson.Write(writer, fields);
     }
@@ -58,7 +57,7 @@ internal sealed class ReplicateRequest
     public override string ToString() => $"{Source} -> {Target}";
 
     /// <summary>An endpoint with <c>auth.basic</c> turned into a URL with user info (headers stay beside it).</summary>
-    private static object? WithUserInfo(object? endpoint)
+    public static object? WithUserInfo(object? endpoint)
     {
         if (endpoint is not IDictionary<string, object?> fields || fields["url"] is not string url
             || !fields.TryGetValue("auth", out var auth) || auth is not IDictionary authFields || authFields["basic"] is not IDictionary basic)

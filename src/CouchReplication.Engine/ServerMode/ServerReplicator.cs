@@ -36,8 +36,7 @@ public sealed class ServerReplicator : IDisposable
     private readonly CouchHttp _writes;
 
     private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
-    private ServerInfo? _info;
-    private bool _saidNoScheduler;
+    private ServerDialect? _dialect;
 
     private ServerReplicator(CouchEndpoint endpoint)
     {
@@ -72,16 +71,16 @@ public sealed class ServerReplicator : IDisposable
         var request = ReplicateRequest.From(doc);
         if (request.Continuous)
             throw CouchReplicationException.InvalidArgument("continuous", "a continuous replication does not end: start it instead of waiting for it");
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         Verbose($"POST {Server}_replicate: {request}, waiting for the server to finish");
         try
         {
-            using var answer = await _writes.PostJsonAsync("_replicate", request.Body(info), ct);
+            using var answer = await _writes.PostJsonAsync("_replicate", request.Body(server), ct);
             return ReplicateAnswer.ToResult(answer.RootElement, request);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await CancelInterruptedAsync(request, info);
+            await CancelInterruptedAsync(request, server);
             throw;
         }
     });
@@ -96,13 +95,13 @@ public sealed class ServerReplicator : IDisposable
         var request = ReplicateRequest.From(doc);
         if (!request.Continuous)
             throw CouchReplicationException.InvalidArgument("continuous", "a one-shot replication is run and waited for, not started");
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         Verbose($"POST {Server}_replicate: {request}, continuous");
-        using var answer = await _writes.PostJsonAsync("_replicate", request.Body(info), ct);
+        using var answer = await _writes.PostJsonAsync("_replicate", request.Body(server), ct);
         var started = new CouchActiveTask { State = CouchReplicationState.Initializing, Source = request.Source, Target = request.Target, Continuous = true };
         if (ReplicateAnswer.LocalId(answer.RootElement) is not { } id)
         {
-            Warn($"{info.Name} at {Server} started the replication but named no replication id: it cannot be listed or "
+            Warn($"{server.Name} at {Server} started the replication but named no replication id: it cannot be listed or "
                 + "cancelled, and runs until the server restarts. Start it with -Persistent to be able to stop it.");
             return started with { State = CouchReplicationState.Running };
         }
@@ -118,10 +117,10 @@ public sealed class ServerReplicator : IDisposable
     public Task<CouchActiveTask> PersistAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
     {
         var request = ReplicateRequest.From(doc);
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         var docId = string.IsNullOrEmpty(doc.Id) ? Guid.NewGuid().ToString("N") : doc.Id;
         Verbose($"PUT {Server}{ReplicatorDocs.Database}/{docId}: {request}{(request.Continuous ? ", continuous" : "")}");
-        using (await _writes.PutJsonAsync($"{ReplicatorDocs.Database}/{DocPath.Of(docId)}", request.Body(info), ct)) { }
+        using (await _writes.PutJsonAsync($"{ReplicatorDocs.Database}/{DocPath.Of(docId)}", request.Body(server), ct)) { }
         var persisted = await SettledAsync(() => PersistedAsync(docId, ct), ct)
             ?? new CouchActiveTask { State = CouchReplicationState.Initializing, DocId = docId, Database = ReplicatorDocs.Database };
         // Until the replicator has parsed the document, the scheduler knows neither the endpoints nor whether it is continuous.
@@ -165,11 +164,11 @@ public sealed class ServerReplicator : IDisposable
     public Task<CouchActiveTask> StopAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
     {
         var request = ReplicateRequest.From(doc);
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         var stopped = new CouchActiveTask { State = CouchReplicationState.Stopped, Source = request.Source, Target = request.Target, Continuous = request.Continuous };
         if (!string.IsNullOrEmpty(doc.Id) && await TryDeleteDocAsync(ReplicatorDocs.Database, doc.Id, ct))
             return stopped with { DocId = doc.Id, Database = ReplicatorDocs.Database };
-        return stopped with { ReplicationId = await CancelAsync(request.Body(info, cancel: true), request.ToString(), ct) };
+        return stopped with { ReplicationId = await CancelAsync(request.Body(server, cancel: true), request.ToString(), ct) };
     });
 
     /// <summary>Releases the connections.</summary>
@@ -179,78 +178,37 @@ public sealed class ServerReplicator : IDisposable
         _writes.Dispose();
     }
 
-    private async Task<ServerInfo> InfoAsync(CancellationToken ct)
+    /// <summary>The server's dialect, from its welcome the first time it is needed.</summary>
+    private async Task<ServerDialect> DialectAsync(CancellationToken ct)
     {
-        if (_info is not null) return _info;
+        if (_dialect is not null) return _dialect;
         using var welcome = await _reads.GetJsonAsync("", ct);
-        _info = ServerInfo.Read(welcome.RootElement);
-        Verbose($"{Server} is {_info.Name}, {(_info.HasScheduler ? "with" : "without")} a replication scheduler");
-        return _info;
+        _dialect = ServerDialect.Of(ServerInfo.Read(welcome.RootElement), Server, Warn);
+        Verbose($"{Server} is {_dialect.Name}, {_dialect.Described}");
+        return _dialect;
     }
 
     private async Task<List<CouchActiveTask>> ListAsync(bool includeInactive, CancellationToken ct)
     {
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         List<CouchActiveTask> active;
         using (var tasks = await _reads.GetJsonAsync("_active_tasks", ct))
             active = tasks.RootElement.EnumerateArray().Select(ActiveTaskJson.Read).ToList();
-        if (info.HasScheduler)
-            return SchedulerJobs.Merge(active,
-                await PagesAsync("_scheduler/jobs", "jobs", SchedulerJobs.ReadJob, ct),
-                await PagesAsync("_scheduler/docs", "docs", SchedulerJobs.ReadDoc, ct),
-                includeInactive);
-
-        if (!_saidNoScheduler)
-        {
-            _saidNoScheduler = true;
-            Warn($"{info.Name} at {Server} has no _scheduler: the states of persistent replications come from their "
-                + "_replicator documents (_replication_state), and replications started with _replicate are listed only "
-                + "if the server shows them in _active_tasks (pouchdb-server never does).");
-        }
-        return ReplicatorDocs.Merge(active, await LegacyDocsAsync(ct), includeInactive);
+        return await server.ListAsync(_reads, PageSize, active, includeInactive, ct);
     }
 
-    /// <summary>A paged scheduler list: CouchDB returns at most 100 rows unless asked for more.</summary>
-    private async Task<List<CouchActiveTask>> PagesAsync(string path, string rows, Func<JsonElement, CouchActiveTask> read, CancellationToken ct)
-    {
-        var all = new List<CouchActiveTask>();
-        while (true)
-        {
-            using var page = await _reads.GetJsonAsync($"{path}?limit={PageSize}&skip={all.Count}", ct);
-            var count = all.Count;
-            all.AddRange(page.RootElement.ArrayOf(rows).Select(read));
-            if (all.Count - count < PageSize) return all;
-        }
-    }
-
-    private async Task<List<CouchActiveTask>> LegacyDocsAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var docs = await _reads.GetJsonAsync($"{ReplicatorDocs.Database}/_all_docs?include_docs=true", ct);
-            return docs.RootElement.ArrayOf("rows").Select(r => r.Field("doc"))
-                .OfType<JsonElement>().Where(d => d.StringOf("_id")?.StartsWith("_design/", StringComparison.Ordinal) == false)
-                .Select(ReplicatorDocs.Read).ToList();
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404)
-        {
-            return [];
-        }
-    }
-
-    /// <summary>A persistent replication's state: the scheduler's, or the document's own on servers without one; null while unknown.</summary>
+    /// <summary>A persistent replication's state as the server's dialect tells it; null while unknown.</summary>
     private async Task<CouchActiveTask?> PersistedAsync(string docId, CancellationToken ct)
     {
-        var info = await InfoAsync(ct);
-        var path = info.HasScheduler ? $"_scheduler/docs/{ReplicatorDocs.Database}/{DocPath.Of(docId)}" : $"{ReplicatorDocs.Database}/{DocPath.Of(docId)}";
+        var server = await DialectAsync(ct);
         try
         {
-            using var doc = await _reads.GetJsonAsync(path, ct);
-            return info.HasScheduler ? SchedulerJobs.ReadDoc(doc.RootElement) : ReplicatorDocs.Read(doc.RootElement);
+            using var doc = await _reads.GetJsonAsync(server.StatePath(docId), ct);
+            return server.ReadState(doc.RootElement);
         }
         catch (CouchReplicationException e) when (e.StatusCode == 404)
         {
-            // The scheduler has not read the document yet.
+            // The replicator has not read the document yet.
             return null;
         }
     }
@@ -274,7 +232,7 @@ public sealed class ServerReplicator : IDisposable
     /// </summary>
     private async Task<string> CancelAsync(Action<Utf8JsonWriter> body, string what, CancellationToken ct)
     {
-        var info = await InfoAsync(ct);
+        var server = await DialectAsync(ct);
         Verbose($"POST {Server}_replicate: cancel {what}");
         string? id;
         try
@@ -289,12 +247,12 @@ public sealed class ServerReplicator : IDisposable
         }
         if (id is null)
             throw new CouchReplicationException(CouchErrorKind.NotSupported,
-                $"{info.Name} at {Server} answered the cancel of {what} with ok but named no replication, and it has no _scheduler "
+                $"{server.Name} at {Server} answered the cancel of {what} with ok but named no replication, and it has no _scheduler "
                 + "to check: the replication is still running (pouchdb-server ignores a _replicate cancel; it stops when the server "
                 + "restarts). Start it with -Persistent to be able to stop it.");
-        if (!info.HasScheduler && (await ListAsync(includeInactive: false, ct)).Any(t => t.ReplicationId == id))
+        if (!server.ConfirmsCancel && (await ListAsync(includeInactive: false, ct)).Any(t => t.ReplicationId == id))
             throw new CouchReplicationException(CouchErrorKind.NotSupported,
-                $"{info.Name} at {Server} answered the cancel of {id} with ok, but the replication is still running.");
+                $"{server.Name} at {Server} answered the cancel of {id} with ok, but the replication is still running.");
         return id;
     }
 
@@ -302,12 +260,12 @@ public sealed class ServerReplicator : IDisposable
     /// The server goes on with a one-shot replication whose client has left, so a replication
     /// nobody waits for any more is cancelled, by its document, within <see cref="CancelWait"/>.
     /// </summary>
-    private async Task CancelInterruptedAsync(ReplicateRequest request, ServerInfo info)
+    private async Task CancelInterruptedAsync(ReplicateRequest request, ServerDialect server)
     {
         using var deadline = new CancellationTokenSource(CancelWait);
         try
         {
-            var id = await CancelAsync(request.Body(info, cancel: true), request.ToString(), deadline.Token);
+            var id = await CancelAsync(request.Body(server, cancel: true), request.ToString(), deadline.Token);
             Verbose($"Cancelled {id} on {Server}");
         }
         catch (Exception e) when (e is CouchReplicationException or OperationCanceledException)
