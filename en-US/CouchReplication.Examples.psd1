@@ -61,4 +61,32 @@
             Remarks = 'Stops the replication that the same document started, as CouchDB cancels a replication given its document.'
         }
     )
+    'Get-CouchReplicationOption' = @(
+        @{
+            Code    = 'Get-CouchReplicationOption'
+            Remarks = 'Shows how many replications of this session may run at once, and how many run and wait now.'
+        }
+        @{
+            Code    = '(Get-CouchReplicationOption).Pending'
+            Remarks = 'How many replications wait for their turn.'
+        }
+        @{
+            Code    = 'if ((Get-CouchReplicationOption).MaxJobs -lt 50) { Set-CouchReplicationOption -MaxJobs 50 }'
+            Remarks = 'Raises the limit in a script that knows its server can take more.'
+        }
+    )
+    'Set-CouchReplicationOption' = @(
+        @{
+            Code    = 'Set-CouchReplicationOption -MaxJobs 10'
+            Remarks = 'Runs at most ten replications at once; the others wait in state Pending, in order.'
+        }
+        @{
+            Code    = "Set-CouchReplicationOption -MaxJobs 20`n(Invoke-RestMethod `$old/_all_dbs) -notmatch '^_' | ForEach-Object { Start-CouchReplication `"`$old/`$_`" `"`$new/`$_`" -CreateTarget -NoWait }"
+            Remarks = 'Migrates every database of a server, twenty at a time; Get-CouchActiveTask shows the queue.'
+        }
+        @{
+            Code    = 'Set-CouchReplicationOption -MaxJobs 4 -PassThru'
+            Remarks = 'Changes the limit and shows the settings.'
+        }
+    )
 }

@@ -330,6 +330,46 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
     }
 }
 
+Describe 'Scheduling: Set-CouchReplicationOption, Pending tasks' {
+    AfterAll {
+        Get-CouchActiveTask | Stop-CouchReplication
+        Set-CouchReplicationOption -MaxJobs 20
+    }
+
+    It 'shows and changes MaxJobs, and refuses less than one' {
+        (Get-CouchReplicationOption).MaxJobs | Should -Be 20
+        (Set-CouchReplicationOption -MaxJobs 3 -PassThru).MaxJobs | Should -Be 3
+        (Get-CouchReplicationOption).MaxJobs | Should -Be 3
+        { Set-CouchReplicationOption -MaxJobs 0 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CouchReplication.Commands.SetCouchReplicationOptionCommand'
+        Set-CouchReplicationOption -MaxJobs 2 -WhatIf
+        (Get-CouchReplicationOption).MaxJobs | Should -Be 3
+    }
+
+    It 'queues replications beyond MaxJobs as Pending with their place, stops one before it starts, and runs the rest' {
+        Set-CouchReplicationOption -MaxJobs 1
+        # A continuous replication holds the only turn until its feed has been idle for a heartbeat.
+        $first = Start-CouchReplication "$url$(New-SeededDb 3)" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous
+        $sources = 1..2 | ForEach-Object { New-SeededDb 4 }
+        $targets = 1..2 | ForEach-Object { New-TestDbName 'target' }
+        $queued = 0..1 | ForEach-Object { Start-CouchReplication "$url$($sources[$_])" "$url$($targets[$_])" -CreateTarget -NoWait }
+
+        $listed = Get-CouchActiveTask | Where-Object ReplicationId -in $queued.ReplicationId | Sort-Object QueuePosition
+        $listed.State | Should -Be @('Pending', 'Pending')
+        $listed.QueuePosition | Should -Be @(1, 2)
+        ($listed | Format-Table | Out-String) | Should -Match 'Pending #2'
+        (Get-CouchReplicationOption).Pending | Should -Be 2
+
+        $queued[1] | Stop-CouchReplication
+        $queued[1].State | Should -Be 'Stopped'
+        Get-TestCouchStatus -Url $url -Path $targets[1] | Should -Be 404
+
+        $queued[0].Completion.Wait(60000) | Should -BeTrue
+        $queued[0].State | Should -Be 'Completed'
+        Assert-NothingLost -Url $url -Source $sources[0] -Target $targets[0]
+        $first | Stop-CouchReplication
+    }
+}
+
 Describe 'Credentials never show' {
     It 'appears in no output stream, object, format view, JSON or error' {
         $source = New-SeededDb 3

@@ -23,11 +23,14 @@ internal sealed record BenchOptions
           --latency-writes N      writes timed for the continuous latency (default 200)
           --idle-replications N   continuous replications left idle for the CPU measurement (default 100)
           --idle-seconds S        length of the idle window (default 30)
-          --phases LIST           any of engine,server,raw,latency,idle (default: all)
+          --many-dbs D            databases in the many phase (default 1000)
+          --many-docs K           documents in each of them (default 20)
+          --max-jobs N            the engine scheduler's MaxJobs in the many phase (default: the module's)
+          --phases LIST           any of engine,server,raw,latency,idle,many (default: all)
           --help                  this text
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle", "many"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }
@@ -44,6 +47,9 @@ internal sealed record BenchOptions
     public int LatencyWrites { get; init; } = 200;
     public int IdleReplications { get; init; } = 100;
     public int IdleSeconds { get; init; } = 30;
+    public int ManyDatabases { get; init; } = 1000;
+    public int ManyDocs { get; init; } = 20;
+    public int? MaxJobs { get; init; }
     public IReadOnlySet<string> Phases { get; init; } = AllPhases.ToHashSet();
 
     public bool Runs(string phase) => Phases.Contains(phase);
@@ -75,6 +81,9 @@ internal sealed record BenchOptions
                 "--latency-writes" => options with { LatencyWrites = Number(1) },
                 "--idle-replications" => options with { IdleReplications = Number(1) },
                 "--idle-seconds" => options with { IdleSeconds = Number(1) },
+                "--many-dbs" => options with { ManyDatabases = Number(1) },
+                "--many-docs" => options with { ManyDocs = Number(1) },
+                "--max-jobs" => options with { MaxJobs = Number(1) },
                 "--phases" => options with { Phases = PhaseList(Value()) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };

@@ -33,6 +33,34 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         if (options.Runs("engine") || options.Runs("server") || options.Runs("raw")) await CopiesAsync();
         if (options.Runs("latency")) await LatenciesAsync();
         if (options.Runs("idle")) await IdleAsync();
+        if (options.Runs("many")) await ManyAsync();
+    }
+
+    private async Task ManyAsync()
+    {
+        Print();
+        Print($"many: {options.ManyDatabases:N0} databases x {options.ManyDocs} docs, every replication queued at once");
+        var sources = await ManyDatabases.SeedAsync(client, dbPrefix, options.ManyDatabases, options.ManyDocs, ct);
+        var engine = await ManyDatabases.EngineAsync(client, server, sources, options.ManyDocs, options.MaxJobs, ct);
+        PrintMany(engine);
+        if (!_isCouchDb)
+        {
+            Print("  server replicator: skipped on pouchdb-server (no _scheduler to wait on)");
+            return;
+        }
+        await client.WaitUntilQuietAsync(QuietLimit);
+        var own = await ManyDatabases.ServerAsync(client, server, sources, options.ManyDocs, ct);
+        PrintMany(own);
+        Print($"  engine vs server replicator: {engine.DocsPerSecond / own.DocsPerSecond:N2}x");
+    }
+
+    private static void PrintMany(ManyDatabases.Outcome run)
+    {
+        var u = run.Usage;
+        Print($"  {run.Name}: {u.Elapsed.TotalSeconds:N1} s, {run.DocsPerSecond:N0} docs/s, {run.Failed} of {run.Databases:N0} failed, "
+              + $"server CPU {(u.ServerCpu is { } cpu ? $"{cpu.TotalSeconds:N1} s" : "n/a")}"
+              + (run.PeakSockets > 0 ? $", peak {run.PeakSockets} sockets" : "")
+              + $", peak working set {Mib(u.PeakWorkingSet)}, heap {Mib(u.PeakHeap)}");
     }
 
     private async Task CopiesAsync()

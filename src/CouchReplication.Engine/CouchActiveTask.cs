@@ -21,6 +21,9 @@ public sealed record CouchActiveTask
     /// <summary>The scheduler state.</summary>
     public CouchReplicationState State { get; init; }
 
+    /// <summary>For a Pending replication of this session: its place in the scheduler's queue (1 runs next).</summary>
+    public int? QueuePosition { get; init; }
+
     /// <summary>The source URL, password masked.</summary>
     public string? Source { get; init; }
 

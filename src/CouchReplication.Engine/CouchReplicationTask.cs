@@ -12,17 +12,23 @@ namespace CouchReplication;
 public sealed class CouchReplicationTask : IReplicationObserver
 {
     private const int MaxMessages = 1000;
+
+    /// <summary>Messages a finished task keeps: the last words, for the thousands a migration leaves behind.</summary>
+    private const int MaxMessagesFinished = 100;
     private readonly ReplicationSettings _settings;
+    private readonly ReplicationScheduler _scheduler;
     private readonly ReplicationStats _stats = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
-    private volatile CouchReplicationState _state = CouchReplicationState.Initializing;
+    private volatile CouchReplicationState _state = CouchReplicationState.Pending;
     private volatile CouchReplicationException? _error;
+    private volatile ReplicationScheduler.Slot? _slot;
     private long _updatedTicks;
 
-    private CouchReplicationTask(ReplicationSettings settings, string checkpointId)
+    private CouchReplicationTask(ReplicationSettings settings, string checkpointId, ReplicationScheduler scheduler)
     {
         _settings = settings;
+        _scheduler = scheduler;
         CheckpointId = checkpointId;
         ReplicationId = ReplicationIdentity.TaskId(checkpointId, settings.Continuous, settings.CreateTarget);
         StartedOn = DateTimeOffset.UtcNow;
@@ -30,11 +36,13 @@ public sealed class CouchReplicationTask : IReplicationObserver
         Completion = Task.FromException<CouchReplicationResult>(new InvalidOperationException("The replication has not started."));
     }
 
-    internal static CouchReplicationTask Start(ReplicationSettings settings, string checkpointId)
+    internal static CouchReplicationTask Start(ReplicationSettings settings, string checkpointId, ReplicationScheduler scheduler)
     {
-        var task = new CouchReplicationTask(settings, checkpointId);
+        var task = new CouchReplicationTask(settings, checkpointId, scheduler);
         foreach (var warning in settings.Warnings) task.Enqueue(new ReplicationMessage(true, warning));
-        task.Completion = Task.Run(task.RunAsync);
+        // Called here, not on the thread pool: the task takes its place in the scheduler's queue
+        // before Start returns, so a queue of tasks started in order keeps that order.
+        task.Completion = task.RunAsync();
         return task;
     }
 
@@ -85,6 +93,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
     {
         ReplicationId = ReplicationId,
         State = _state,
+        QueuePosition = _state == CouchReplicationState.Pending ? _scheduler.PositionOf(this) : null,
         Source = Source,
         Target = Target,
         Continuous = _settings.Continuous,
@@ -107,14 +116,17 @@ public sealed class CouchReplicationTask : IReplicationObserver
     public override string ToString() => ToActiveTask().ToString();
 
     /// <summary>
-    /// Runs the replication. A continuous one that fails transiently (server down, network, 5xx
-    /// after the per-request retries) is Crashing: it restarts after a growing delay and resumes
-    /// from its checkpoint. Anything else ends the task.
+    /// Runs the replication when the scheduler gives it a turn. A run that fails transiently
+    /// (server down, network, 5xx after the per-request retries) makes the task Crashing: it gives
+    /// its turn back, waits a delay that doubles each time, and runs again from its checkpoint;
+    /// a continuous replication for as long as it is not stopped, a one-shot one
+    /// <see cref="ReplicationSettings.OneShotRestarts"/> times before it fails. Anything else ends the task.
     /// </summary>
     private async Task<CouchReplicationResult> RunAsync()
     {
         var restarts = Backoff.Restarts<CouchReplicationResult>(_settings.RestartDelay, _settings.MaxRestartDelay,
-            e => _settings.Continuous && e is CouchReplicationException { IsTransient: true } && !_stop.IsCancellationRequested,
+            _settings.Continuous ? int.MaxValue : _settings.OneShotRestarts,
+            e => e is CouchReplicationException { IsTransient: true } && !_stop.IsCancellationRequested,
             (e, delay) =>
             {
                 _error = (CouchReplicationException)e;
@@ -124,11 +136,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
             });
         try
         {
-            var result = await restarts.ExecuteAsync(async token =>
-            {
-                if (_state == CouchReplicationState.Crashing) _state = CouchReplicationState.Initializing;
-                return await new ReplicationRun(_settings, CheckpointId, _stats, this).RunAsync(token);
-            }, _stop.Token);
+            var result = await restarts.ExecuteAsync(RunOnceAsync, _stop.Token);
             _state = CouchReplicationState.Completed;
             return result;
         }
@@ -148,6 +156,35 @@ public sealed class CouchReplicationTask : IReplicationObserver
         finally
         {
             Touch();
+            while (_messages.Count > MaxMessagesFinished) _messages.TryDequeue(out _);
+        }
+    }
+
+    /// <summary>One run, in a turn of the scheduler's; the turn is given back however the run ends.</summary>
+    private async ValueTask<CouchReplicationResult> RunOnceAsync(CancellationToken ct)
+    {
+        if (_state == CouchReplicationState.Crashing) _state = CouchReplicationState.Pending;
+        var slot = await _scheduler.WaitTurnAsync(this, [_settings.Source.Server, _settings.Target.Server], ct);
+        _slot = slot;
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            _state = CouchReplicationState.Initializing;
+            Touch();
+            var result = await new ReplicationRun(_settings, CheckpointId, _stats, this).RunAsync(ct);
+            slot.Release();
+            return result;
+        }
+        catch (CouchReplicationException e) when (e.IsTransient)
+        {
+            // 5xx, 429 and silence are a server asking for less: the scheduler runs fewer jobs against it for a while.
+            slot.Release(overloaded: e.StatusCode is null or 429 or >= 500);
+            throw;
+        }
+        finally
+        {
+            slot.Release();
+            _slot = null;
         }
     }
 
@@ -180,4 +217,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
         _state = CouchReplicationState.Running;
         _error = null;
     }
+
+    /// <summary>A continuous replication that only follows new changes gives its turn to the next job, as its load is light.</summary>
+    void IReplicationObserver.CaughtUp() => _slot?.Release();
 }

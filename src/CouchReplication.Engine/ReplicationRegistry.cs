@@ -5,14 +5,19 @@ namespace CouchReplication;
 /// <summary>
 /// The replications of this session: every task started, waited for or not, until it has been
 /// finished for a while. Starting a replication whose task is already running gives the running
-/// task instead of a second copy.
+/// task instead of a second copy. Its scheduler runs at most <see cref="MaxJobs"/> at once; the
+/// others wait, Pending, in the order they were started.
 /// </summary>
 public sealed class ReplicationRegistry
 {
-    /// <summary>Finished tasks kept for <c>Get-CouchActiveTask -All</c>.</summary>
-    private const int MaxFinishedKept = 100;
+    /// <summary>
+    /// Finished tasks kept for <c>Get-CouchActiveTask -All</c>: enough for a migration of a
+    /// server's databases to be checked afterwards for any that failed.
+    /// </summary>
+    private const int MaxFinishedKept = 10_000;
 
     private readonly List<CouchReplicationTask> _tasks = [];
+    private readonly ReplicationScheduler _scheduler = new();
 
     static ReplicationRegistry()
     {
@@ -22,6 +27,17 @@ public sealed class ReplicationRegistry
 
     /// <summary>The registry of this process (one PowerShell session).</summary>
     public static ReplicationRegistry Session { get; } = new();
+
+    /// <summary>
+    /// How many replications run at once (default 20); the others wait in state Pending. A
+    /// continuous replication counts while it catches up, not once it only follows new changes.
+    /// Fewer run against a server that answers with 5xx or 429 until its answers are clean again.
+    /// </summary>
+    public int MaxJobs
+    {
+        get => _scheduler.MaxJobs;
+        set => _scheduler.MaxJobs = value;
+    }
 
     /// <summary>
     /// Checks the document (nothing is sent for an invalid one), identifies the replication (a
@@ -42,7 +58,7 @@ public sealed class ReplicationRegistry
         lock (_tasks)
         {
             if (_tasks.FirstOrDefault(t => t.ReplicationId == taskId && !t.IsFinished) is { } running) return (running, true);
-            var task = CouchReplicationTask.Start(settings, checkpointId);
+            var task = CouchReplicationTask.Start(settings, checkpointId, _scheduler);
             _tasks.Add(task);
             var finished = _tasks.Where(t => t.IsFinished).ToList();
             foreach (var old in finished.Take(Math.Max(0, finished.Count - MaxFinishedKept))) _tasks.Remove(old);

@@ -33,11 +33,17 @@ internal sealed record ReplicationSettings
     /// </summary>
     public TimeSpan MissingRevisionRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a crashed continuous replication waits before its first restart; it doubles each time.</summary>
+    /// <summary>How long a crashed replication waits before its first restart; it doubles each time.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The longest wait between restarts.</summary>
     public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often a crashed one-shot replication is restarted before it fails: five restarts wait
+    /// 2 + 4 + 8 + 16 + 32 s, enough for a server over its open-shard limit to recover.
+    /// </summary>
+    public int OneShotRestarts { get; init; } = 5;
 
     /// <summary>Things in the document that are accepted but worth a warning.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -143,7 +143,9 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
                 if (Stopping) continue;
                 WriteMessages(task);
                 var active = task.ToActiveTask();
-                status = $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
+                status = active.QueuePosition is { } place
+                    ? $"Pending: #{place} in the queue (Get-CouchReplicationOption)"
+                    : $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
                 percent = active.Progress ?? -1;
                 // A new record each time: a host may keep every record it is given.
                 WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent });

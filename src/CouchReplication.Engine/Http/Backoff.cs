@@ -5,8 +5,9 @@ namespace CouchReplication.Http;
 
 /// <summary>
 /// Every retry and backoff of the engine, built on Polly: per request (retries_per_request,
-/// 0.25 s doubling up to 5 minutes, Retry-After honoured) and per job (a crashed continuous
-/// replication restarts after a delay that doubles up to a limit, for as long as it is not stopped).
+/// 0.25 s doubling up to 5 minutes, Retry-After honoured) and per job (a crashed replication
+/// restarts after a delay that doubles up to a limit: a continuous one for as long as it is not
+/// stopped, a one-shot one a few times).
 /// </summary>
 internal static class Backoff
 {
@@ -41,15 +42,15 @@ internal static class Backoff
 
     /// <summary>
     /// Restarts a job whose run failed in a way <paramref name="restartable"/> accepts, after
-    /// <paramref name="first"/>, doubling up to <paramref name="max"/>, until it succeeds, fails
-    /// otherwise, or is cancelled. <paramref name="crashed"/> hears of each failure with the
-    /// delay before the restart.
+    /// <paramref name="first"/>, doubling up to <paramref name="max"/>, at most
+    /// <paramref name="maxRestarts"/> times, until it succeeds, fails otherwise, or is cancelled.
+    /// <paramref name="crashed"/> hears of each failure with the delay before the restart.
     /// </summary>
-    public static ResiliencePipeline<T> Restarts<T>(TimeSpan first, TimeSpan max, Func<Exception, bool> restartable,
+    public static ResiliencePipeline<T> Restarts<T>(TimeSpan first, TimeSpan max, int maxRestarts, Func<Exception, bool> restartable,
         Action<Exception, TimeSpan> crashed) =>
         new ResiliencePipelineBuilder<T>().AddRetry(new RetryStrategyOptions<T>
         {
-            MaxRetryAttempts = int.MaxValue,
+            MaxRetryAttempts = maxRestarts,
             BackoffType = DelayBackoffType.Exponential,
             Delay = first,
             MaxDelay = max,

@@ -30,6 +30,9 @@ internal sealed partial class CouchEndpoint
     /// <summary>The URL as users may see it: <c>https://user:*****@host/db/</c>.</summary>
     public string Redacted => Redact(DatabaseUri, Credential?.UserName);
 
+    /// <summary>The server the database is on (scheme, host and port), which the scheduler shares out.</summary>
+    public string Server => DatabaseUri.GetLeftPart(UriPartial.Authority);
+
     public string RedactedFor(string relative) => Redacted + relative;
 
     public override string ToString() => Redacted;

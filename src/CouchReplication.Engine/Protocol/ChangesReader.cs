@@ -13,7 +13,7 @@ namespace CouchReplication.Protocol;
 /// heartbeat, a batch handed on as soon as the feed pauses, and a dropped feed reopened from the
 /// last sequence read.
 /// </summary>
-internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, Action<string> log)
+internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settings, Action<string> log, Action? caughtUp = null)
 {
     private long _ordinal;
     private ChangesFilter _filter = settings.Filter;
@@ -137,7 +137,12 @@ internal sealed class ChangesReader(CouchHttp source, ReplicationSettings settin
                 }
                 read = null;
                 if (line is null) return gave;
-                if (line.Length == 0) continue;
+                if (line.Length == 0)
+                {
+                    // A heartbeat with nothing pending: the server had nothing more to send.
+                    if (position.Pending.Count == 0) caughtUp?.Invoke();
+                    continue;
+                }
 
                 gave = true;
                 using var json = JsonDocument.Parse(line);

@@ -11,4 +11,7 @@ internal interface IReplicationObserver
 
     /// <summary>Checks and checkpoints are done; changes are flowing.</summary>
     void Running();
+
+    /// <summary>A continuous replication's feed has nothing more to give for now: it only follows new changes.</summary>
+    void CaughtUp();
 }

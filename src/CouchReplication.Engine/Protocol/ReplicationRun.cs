@@ -94,7 +94,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
             catch { stages.Cancel(); throw; }
         }
 
-        var reader = new ChangesReader(source, settings, events.Verbose);
+        var reader = new ChangesReader(source, settings, events.Verbose, events.CaughtUp);
         var unreadable = new UnreadableRevisions(settings.MissingRevisionRetryDelay, events.Verbose);
         var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable, events.Verbose);
         var attachments = new AttachmentCopier(source, target, settings.Http, unreadable, events.Verbose);

@@ -10,6 +10,9 @@ public sealed record RecordedRequest(string Method, string PathAndQuery, string 
     /// <summary>The body's size in bytes.</summary>
     public long Length { get; init; }
 
+    /// <summary>When the proxy received it.</summary>
+    public DateTime At { get; init; } = DateTime.UtcNow;
+
     /// <summary>The database the request is for (the first path segment).</summary>
     public string Database => PathAndQuery.TrimStart('/').Split('/', '?')[0];
 

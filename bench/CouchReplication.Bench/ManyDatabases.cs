@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace CouchReplication.Bench;
+
+/// <summary>
+/// The migration of a whole server: D databases of K documents copied (a) by the engine, every
+/// replication queued at once through the session's scheduler, and (b) by the server's own
+/// scheduler from <c>_replicator</c> documents, on the same server in the same run.
+/// </summary>
+internal static class ManyDatabases
+{
+    private static readonly TimeSpan SocketSample = TimeSpan.FromMilliseconds(100);
+
+    public sealed record Outcome(string Name, int Databases, long Docs, int Failed, ResourceUsage Usage, int PeakSockets)
+    {
+        public double DocsPerSecond => Docs / Usage.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Creates the source databases, <paramref name="docs"/> documents each.</summary>
+    public static async Task<List<string>> SeedAsync(CouchClient client, string prefix, int databases, int docs, CancellationToken ct)
+    {
+        var names = Enumerable.Range(0, databases).Select(i => $"{prefix}many-{i:D5}").ToList();
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (db, _) =>
+        {
+            (await client.PutAsync(db)).Dispose();
+            (await client.PostAsync($"{db}/_bulk_docs", w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("docs");
+                for (var i = 0; i < docs; i++)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("_id", $"doc-{i:D5}");
+                    w.WriteString("text", new string('x', 200));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            })).Dispose();
+        });
+        return names;
+    }
+
+    /// <summary>Every replication started at once, in one session, as a pipeline of Start-CouchReplication -NoWait does.</summary>
+    public static async Task<Outcome> EngineAsync(CouchClient client, Process? server, IReadOnlyList<string> sources, int docs, int? maxJobs, CancellationToken ct)
+    {
+        var registry = new ReplicationRegistry();
+        if (maxJobs is { } limit) registry.MaxJobs = limit;
+        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
+        using var sockets = new SocketCounter();
+        var tasks = new List<CouchReplicationTask>();
+        foreach (var source in sources)
+        {
+            var doc = new CouchReplicationDoc { Source = client.DbUrl(source), Target = client.DbUrl(source + "-engine"), CreateTarget = true };
+            tasks.Add((await registry.StartAsync(doc, ct: ct)).Task);
+        }
+        var failed = 0;
+        foreach (var task in tasks)
+        {
+            try { await task.Completion.WaitAsync(ct); }
+            catch (CouchReplicationException) { failed++; }
+        }
+        var usage = await monitor.StopAsync();
+        return new Outcome($"engine (scheduler, MaxJobs {registry.MaxJobs})", sources.Count, (long)sources.Count * docs, failed, usage, sockets.Peak);
+    }
+
+    /// <summary>The server's scheduler: one <c>_replicator</c> document per database, waited for until each completes or fails.</summary>
+    public static async Task<Outcome> ServerAsync(CouchClient client, Process? server, IReadOnlyList<string> sources, int docs, CancellationToken ct)
+    {
+        try { (await client.PutAsync("_replicator")).Dispose(); }
+        catch (HttpRequestException) { /* it exists */ }
+        await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
+        foreach (var chunk in sources.Chunk(500))
+            (await client.PostAsync("_replicator/_bulk_docs", w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("docs");
+                foreach (var source in chunk)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("_id", source);
+                    w.WriteString("source", client.DbUrl(source));
+                    w.WriteString("target", client.DbUrl(source + "-server"));
+                    w.WriteBoolean("create_target", true);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            })).Dispose();
+
+        var mine = sources.ToHashSet(StringComparer.Ordinal);
+        int completed, failed;
+        while (true)
+        {
+            (completed, failed) = await StatesAsync(client, mine);
+            if (completed + failed == mine.Count) break;
+            await Task.Delay(250, ct);
+        }
+        var usage = await monitor.StopAsync();
+        foreach (var chunk in sources.Chunk(500)) await DeleteDocsAsync(client, chunk);
+        return new Outcome("server replicator (_replicator documents)", sources.Count, (long)sources.Count * docs, failed, usage, 0);
+    }
+
+    /// <summary>How many of our documents the server's scheduler reports completed and failed.</summary>
+    private static async Task<(int Completed, int Failed)> StatesAsync(CouchClient client, HashSet<string> mine)
+    {
+        int completed = 0, failed = 0;
+        for (var skip = 0; ; skip += 1000)
+        {
+            using var page = await client.GetAsync($"_scheduler/docs/_replicator?limit=1000&skip={skip}");
+            var docs = page.RootElement.GetProperty("docs");
+            foreach (var doc in docs.EnumerateArray().Where(d => mine.Contains(d.GetProperty("doc_id").GetString()!)))
+            {
+                var state = doc.GetProperty("state").GetString();
+                if (state == "completed") completed++;
+                else if (state is "failed" or "error") failed++;
+            }
+            if (docs.GetArrayLength() < 1000) return (completed, failed);
+        }
+    }
+
+    private static async Task DeleteDocsAsync(CouchClient client, IEnumerable<string> ids)
+    {
+        using var all = await client.PostAsync("_replicator/_all_docs", w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("keys");
+            foreach (var id in ids) w.WriteStringValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+        var rows = all.RootElement.GetProperty("rows").EnumerateArray()
+            .Where(r => r.TryGetProperty("value", out _))
+            .Select(r => (Id: r.GetProperty("id").GetString()!, Rev: r.GetProperty("value").GetProperty("rev").GetString()!)).ToList();
+        (await client.PostAsync("_replicator/_bulk_docs", w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("docs");
+            foreach (var (id, rev) in rows)
+            {
+                w.WriteStartObject();
+                w.WriteString("_id", id);
+                w.WriteString("_rev", rev);
+                w.WriteBoolean("_deleted", true);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        })).Dispose();
+    }
+
+    /// <summary>The most sockets this process had open at once (Linux: /proc/self/fd), sampled.</summary>
+    private sealed class SocketCounter : IDisposable
+    {
+        private readonly Timer _timer;
+        private int _peak;
+
+        public SocketCounter() => _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, SocketSample);
+
+        public int Peak => Volatile.Read(ref _peak);
+
+        private void Sample()
+        {
+            if (!Directory.Exists("/proc/self/fd")) return;
+            var open = 0;
+            foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                try { if (new FileInfo(fd).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true) open++; }
+                catch (IOException) { /* closed meanwhile */ }
+            }
+            if (open > _peak) Volatile.Write(ref _peak, open);
+        }
+
+        public void Dispose() => _timer.Dispose();
+    }
+}

@@ -1,0 +1,34 @@
+using System.Management.Automation;
+
+namespace CouchReplication.Commands;
+
+/// <summary>
+/// <para type="synopsis">Changes the module's settings for this session.</para>
+/// <para type="description">-MaxJobs sets how many replications of this session run at once,
+/// as CouchDB's max_jobs does for a server's replicator: the others wait in state Pending, in the
+/// order they were started, and Get-CouchActiveTask shows their place in the queue. A continuous
+/// replication counts while it catches up and gives its turn away once it only follows new
+/// changes. Against a server that answers with 5xx or 429, fewer run until its answers are clean
+/// again. The setting lasts until the session ends.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "CouchReplicationOption", SupportsShouldProcess = true)]
+[OutputType(typeof(CouchReplicationOption))]
+public sealed class SetCouchReplicationOptionCommand : PSCmdlet
+{
+    /// <summary>How many replications run at once (default 20); raising it starts waiting ones at once.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxJobs { get; set; }
+
+    /// <summary>Write the settings after the change.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Applies the settings given.</summary>
+    protected override void EndProcessing()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxJobs)) && ShouldProcess("this session's replications", $"Run at most {MaxJobs} at once"))
+            ReplicationRegistry.Session.MaxJobs = MaxJobs;
+        if (PassThru) WriteObject(CouchReplicationOption.Current());
+    }
+}
