@@ -27,7 +27,8 @@ Describe 'New-CouchReplicationDoc' {
 
     It 'masks passwords in what it shows' {
         $doc = New-CouchReplicationDoc -Source 'http://ann:topsecret@127.0.0.1:5984/a' -Target http://127.0.0.1:5984/b
-        $doc.Source | Should -Be 'http://ann:*****@127.0.0.1:5984/a'
+        $doc.Source | Should -Be 'http://127.0.0.1:5984/a'
+        $doc.SourceCredential.UserName | Should -Be 'ann'
         ($doc | Format-List | Out-String) | Should -Not -Match 'topsecret'
         $doc.ToJson() | Should -Not -Match 'topsecret'
     }
@@ -397,6 +398,47 @@ Describe 'Credentials never show' {
         $text | Should -Match '\*\*\*\*\*'
         $text | Should -Not -Match 'secret'
         $text | Should -Not -Match 'Wr0ng'
+    }
+
+    It 'appears in no field of the error record of <Case>' -ForEach @(
+        @{ Case = 'the same database twice'; Run = { Start-CouchReplication 'http://admin:s3cr3t@127.0.0.1:1/a' 'http://admin:s3cr3t@127.0.0.1:1/a' } }
+        @{ Case = 'an invalid database name'; Run = { Start-CouchReplication 'http://admin:s3cr3t@127.0.0.1:1/Bad' 'http://admin:s3cr3t@127.0.0.1:1/b' } }
+        @{ Case = 'a negative batch size'; Run = { New-CouchReplicationDoc 'http://admin:s3cr3t@127.0.0.1:1/a' 'http://admin:s3cr3t@127.0.0.1:1/b' -WorkerBatchSize -1 } }
+        @{ Case = 'a selector that is not JSON'; Run = { New-CouchReplicationDoc 'http://admin:s3cr3t@127.0.0.1:1/a' 'http://admin:s3cr3t@127.0.0.1:1/b' -Selector 'not json' } }
+        @{ Case = 'conflicting switches'; Run = { Start-CouchReplication 'http://admin:s3cr3t@127.0.0.1:1/a' 'http://admin:s3cr3t@127.0.0.1:1/b' -NoWait -Wait } }
+        @{ Case = 'a piped hashtable'; Run = { @{ source = 'http://admin:s3cr3t@127.0.0.1:1/a'; target = 'http://admin:s3cr3t@127.0.0.1:1/a' } | Start-CouchReplication } }
+        @{ Case = 'piped ConvertFrom-Json output'; Run = { '{"source":"http://admin:s3cr3t@127.0.0.1:1/a","target":"http://admin:s3cr3t@127.0.0.1:1/a"}' | ConvertFrom-Json | Start-CouchReplication } }
+        @{ Case = 'an unreachable -Server'; Run = { Get-CouchActiveTask -Server 'http://admin:s3cr3t@127.0.0.1:1/' } }
+        @{ Case = 'a wrong password'; Run = { Start-CouchReplication "$($url -replace ':secret@', ':s3cr3t@')$(New-SeededDb 1)" "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 } }
+    ) {
+        $err = @(& $Run 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $err.Count | Should -BeGreaterThan 0
+        $record = $err[0]
+        $record.FullyQualifiedErrorId | Should -BeLike 'CouchReplication.*'
+        # What the user typed is in InvocationInfo (the command line); every field the module fills in is checked.
+        $fields = @($record.Exception.Message, $record.Exception.ToString(), ($record.Exception | Format-List * -Force | Out-String),
+            ($record.TargetObject | Format-List * -Force | Out-String), "$($record.TargetObject)", ($record.CategoryInfo | Out-String),
+            $record.CategoryInfo.TargetName, $record.ErrorDetails.Message, $record.ErrorDetails.RecommendedAction) -join "`n"
+        $fields | Should -Not -Match 's3cr3t'
+    }
+
+    It 'takes -SourceCredential and -TargetCredential for a piped document, leaving the document as it was' {
+        $source = New-SeededDb 3
+        $target = New-TestDbName 'target'
+        $plainUrl = $url -replace '//[^@]+@', '//'
+        $credential = [pscredential]::new('admin', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        $doc = New-CouchReplicationDoc -Source "$plainUrl$source" -Target "$plainUrl$target" -CreateTarget
+        $result = $doc | Start-CouchReplication -SourceCredential $credential -TargetCredential $credential
+        $result.DocsWritten | Should -Be 3
+        $doc.SourceCredential | Should -BeNullOrEmpty
+        Assert-NothingLost -Url $url -Source $source -Target $target
+    }
+
+    It 'refuses a URL whose password is the mask, saying how to give the credential' {
+        $err = $null
+        New-CouchReplicationDoc -Source 'http://admin:*****@127.0.0.1:1/a' -Target http://127.0.0.1:1/b -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CouchReplication.InvalidArgument,*'
+        $err[0].Exception.Message | Should -Match 'mask.*-SourceCredential'
     }
 }
 

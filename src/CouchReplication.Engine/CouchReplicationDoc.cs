@@ -11,30 +11,43 @@ namespace CouchReplication;
 public sealed class CouchReplicationDoc
 {
     private Dictionary<string, object?> _additional = new(StringComparer.Ordinal);
+    private CouchCredential? _sourceCredential, _targetCredential;
 
     /// <summary>The document id (<c>_id</c>), used for a persistent replication in <c>_replicator</c>.</summary>
     [ReplicationDocField("_id")]
     public string? Id { get; set; }
 
-    /// <summary>The source database URL. Its password is masked wherever it is shown, reading it back included.</summary>
+    /// <summary>
+    /// The source database URL. Read back, it has no user info: the user name is in
+    /// <see cref="SourceCredential"/>, the password nowhere, so a URL copied from here never
+    /// carries a mask that looks like a password.
+    /// </summary>
     public string? Source
     {
-        get => Redacted(SourceUrl);
+        get => WithoutUserInfo(SourceUrl);
         set => SourceUrl = value;
     }
 
-    /// <summary>The target database URL. Its password is masked wherever it is shown, reading it back included.</summary>
+    /// <summary>The target database URL; read back without user info, as <see cref="Source"/>.</summary>
     public string? Target
     {
-        get => Redacted(TargetUrl);
+        get => WithoutUserInfo(TargetUrl);
         set => TargetUrl = value;
     }
 
-    /// <summary>Credentials for the source; they win over user info in the URL.</summary>
-    public CouchCredential? SourceCredential { get; set; }
+    /// <summary>Credentials for the source; they win over user info in the URL, which they show when none are given.</summary>
+    public CouchCredential? SourceCredential
+    {
+        get => _sourceCredential ?? UserInfo(SourceUrl);
+        set => _sourceCredential = value;
+    }
 
-    /// <summary>Credentials for the target; they win over user info in the URL.</summary>
-    public CouchCredential? TargetCredential { get; set; }
+    /// <summary>Credentials for the target; they win over user info in the URL, which they show when none are given.</summary>
+    public CouchCredential? TargetCredential
+    {
+        get => _targetCredential ?? UserInfo(TargetUrl);
+        set => _targetCredential = value;
+    }
 
     /// <summary>Extra HTTP headers sent to the source (<c>source.headers</c>).</summary>
     public IDictionary<string, string>? SourceHeaders { get; set; }
@@ -140,6 +153,12 @@ public sealed class CouchReplicationDoc
         set => _additional = new Dictionary<string, object?>(value, StringComparer.Ordinal);
     }
 
+    /// <summary>The credentials given as such, not read from the URL: they win over its user info.</summary>
+    internal CouchCredential? GivenSourceCredential => _sourceCredential;
+
+    /// <inheritdoc cref="GivenSourceCredential"/>
+    internal CouchCredential? GivenTargetCredential => _targetCredential;
+
     internal string? SourceUrl { get; private set; }
     internal string? TargetUrl { get; private set; }
     internal string? ProxyUrl { get; private set; }
@@ -165,7 +184,7 @@ public sealed class CouchReplicationDoc
     /// </summary>
     public static string MaskCredentials(string text) => Http.CouchEndpoint.RedactText(text);
 
-    /// <summary>Source and target, passwords masked.</summary>
+    /// <summary>Source and target, without user info.</summary>
     public override string ToString() => $"{Source} -> {Target}";
 
     /// <summary>Reads a replication document from CouchDB JSON.</summary>
@@ -186,10 +205,13 @@ public sealed class CouchReplicationDoc
 
     internal Dictionary<string, object?> ToDictionary(bool includeCredentials) => ReplicationDocFields.Write(this, includeCredentials);
 
-    private string? Redacted(string? url) =>
+    private static string? WithoutUserInfo(string? url) =>
         url is null ? null : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? Http.CouchEndpoint.Redact(uri, CouchCredential.FromUserInfo(uri)?.UserName)
+            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri
             : Http.CouchEndpoint.RedactText(url);
+
+    private static CouchCredential? UserInfo(string? url) =>
+        url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? CouchCredential.FromUserInfo(uri) : null;
 
     private static string? RedactedProxy(string? url) => url is null ? null : Http.CouchEndpoint.RedactText(url);
 }

@@ -27,4 +27,18 @@ internal static class ErrorCategories
         CouchErrorKind.RevisionUnreadable => ErrorCategory.ReadError,
         CouchErrorKind.Unexpected => ErrorCategory.NotSpecified,
     };
+
+    /// <summary>What to do about the common failures, for the error record's RecommendedAction; null where the message says it all.</summary>
+    public static string? RecommendedAction(CouchErrorKind kind) => kind switch
+    {
+        CouchErrorKind.InvalidArgument => "Correct the field or parameter the message starts with; nothing was sent.",
+        CouchErrorKind.Unauthorized => "Check the user name and password: pass them with -SourceCredential and -TargetCredential (-Credential for -Server) rather than in the URL.",
+        CouchErrorKind.Forbidden => "Use an account with the rights the message names, or ask the server's admin for them.",
+        CouchErrorKind.DbNotFound => "Check the database name and server; add -CreateTarget to create a missing target.",
+        CouchErrorKind.FilterNotFound => "Check the filter's design document and function name (ddoc/name) on the source.",
+        CouchErrorKind.Unreachable => "Check the URL, that the server runs, and that this machine reaches it (proxy, firewall, TLS certificate).",
+        CouchErrorKind.Timeout => "The server was silent too long: try again, or raise -ConnectionTimeout for a slow server.",
+        CouchErrorKind.ServerError or CouchErrorKind.RevisionUnreadable => "The server failed or is overloaded: run the replication again; it resumes from its checkpoint.",
+        _ => null,
+    };
 }

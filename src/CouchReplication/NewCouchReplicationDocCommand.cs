@@ -20,14 +20,15 @@ public sealed class NewCouchReplicationDocCommand : PSCmdlet, IDynamicParameters
     /// <summary>Builds, checks and writes the document.</summary>
     protected override void ProcessRecord()
     {
-        var doc = _document.BuildDoc();
+        CouchReplicationDoc? doc = null;
         try
         {
+            doc = _document.BuildDoc();
             foreach (var warning in doc.Validate()) WriteWarning(warning);
         }
         catch (CouchReplicationException e)
         {
-            WriteError(PSValues.ErrorRecord(e, doc));
+            WriteError(PSValues.ErrorRecord(e, (object?)doc ?? _document.Typed(nameof(CouchReplicationDoc.Source))));
             return;
         }
         WriteObject(doc);

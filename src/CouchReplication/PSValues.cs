@@ -53,7 +53,43 @@ internal static class PSValues
             $"expected a CouchReplicationDoc, a hashtable or an object with source and target, not {other?.GetType().Name ?? "null"}"),
     };
 
-    /// <summary>The ErrorRecord for an engine failure: stable ErrorId, fitting category, the target it concerns.</summary>
-    public static ErrorRecord ErrorRecord(CouchReplicationException error, object? target) =>
-        new(error, error.ErrorId, ErrorCategories.Of(error.Kind), target);
+    /// <summary>
+    /// The ErrorRecord for an engine failure: stable ErrorId, fitting category, what to do, and as
+    /// its target the endpoint at fault (the request's URL, redacted) or else what the user gave,
+    /// with no password: an error record is printed, logged and kept in $Error.
+    /// </summary>
+    public static ErrorRecord ErrorRecord(CouchReplicationException error, object? target)
+    {
+        var record = new ErrorRecord(error, error.ErrorId, ErrorCategories.Of(error.Kind), error.Url ?? Masked(target));
+        if (ErrorCategories.RecommendedAction(error.Kind) is { } action)
+            record.ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = action };
+        return record;
+    }
+
+    /// <summary>
+    /// A target object safe to show: URLs masked, a document as a CouchReplicationDoc (which
+    /// masks), tasks as they are (their URLs are masked); anything else as masked text.
+    /// </summary>
+    private static object? Masked(object? target)
+    {
+        switch (target is PSObject wrapped && wrapped.BaseObject is not PSCustomObject ? wrapped.BaseObject : target)
+        {
+            case null or CouchReplicationDoc or CouchReplicationTask or CouchActiveTask:
+                return target;
+            case string text:
+                return CouchReplicationDoc.MaskCredentials(text);
+            case string[] texts:
+                return texts.Select(CouchReplicationDoc.MaskCredentials).ToArray();
+        }
+        try
+        {
+            return ToDoc(target!, "InputObject");
+        }
+        catch (Exception e) when (e is CouchReplicationException or ArgumentException)
+        {
+            return ToPlain(target) is IDictionary fields
+                ? CouchReplicationDoc.MaskCredentials(string.Join("; ", fields.Keys.Cast<object>().Select(k => $"{k}={fields[k]}")))
+                : CouchReplicationDoc.MaskCredentials(Convert.ToString(target, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+        }
+    }
 }

@@ -23,8 +23,17 @@ internal sealed class ReplicationDocParameters
         .OrderBy(p => p.MetadataToken)
         .ToArray();
 
-    /// <summary>The parameters for one invocation; PowerShell fills in the values it binds.</summary>
-    public RuntimeDefinedParameterDictionary Parameters { get; } = Create();
+    /// <summary>
+    /// The parameters for one invocation. <paramref name="credentialsAlsoIn"/> names another
+    /// parameter set that takes -SourceCredential and -TargetCredential too (a piped document's).
+    /// </summary>
+    public ReplicationDocParameters(string? credentialsAlsoIn = null) => Parameters = Create(credentialsAlsoIn);
+
+    /// <summary>The parameters; PowerShell fills in the values it binds.</summary>
+    public RuntimeDefinedParameterDictionary Parameters { get; }
+
+    /// <summary>A parameter's value as typed, for an error about a document that could not be built (the error record masks it).</summary>
+    public string Typed(string parameter) => Parameters[parameter].Value as string ?? "";
 
     /// <summary>The document from the bound parameters; those not given stay unset and take CouchDB's defaults.</summary>
     public CouchReplicationDoc BuildDoc()
@@ -52,7 +61,21 @@ internal sealed class ReplicationDocParameters
         return doc;
     }
 
-    private static RuntimeDefinedParameterDictionary Create()
+    /// <summary>
+    /// <paramref name="doc"/> with the credentials given as parameters, for a piped document: a
+    /// copy, so the user's object is left as it was.
+    /// </summary>
+    public CouchReplicationDoc WithCredentials(CouchReplicationDoc doc)
+    {
+        if (Parameters[nameof(CouchReplicationDoc.SourceCredential)] is not { IsSet: true } && Parameters[nameof(CouchReplicationDoc.TargetCredential)] is not { IsSet: true })
+            return doc;
+        var copy = CouchReplicationDoc.FromJson(doc.ToJson(includeCredentials: true));
+        if (Parameters[nameof(CouchReplicationDoc.SourceCredential)] is { IsSet: true, Value: PSCredential source }) copy.SourceCredential = PSValues.Credential(source);
+        if (Parameters[nameof(CouchReplicationDoc.TargetCredential)] is { IsSet: true, Value: PSCredential target }) copy.TargetCredential = PSValues.Credential(target);
+        return copy;
+    }
+
+    private static RuntimeDefinedParameterDictionary Create(string? credentialsAlsoIn)
     {
         var parameters = new RuntimeDefinedParameterDictionary();
         foreach (var property in Properties)
@@ -71,7 +94,11 @@ internal sealed class ReplicationDocParameters
             if (endpoint) attributes.Add(new ValidateNotNullOrEmptyAttribute());
             if (field is not null && !field.Json.Equals(property.Name, StringComparison.OrdinalIgnoreCase)) attributes.Add(new AliasAttribute(field.Json));
             var type = ParameterType(property.PropertyType, field);
-            if (type == typeof(PSCredential)) attributes.Add(new CredentialAttribute());
+            if (type == typeof(PSCredential))
+            {
+                attributes.Add(new CredentialAttribute());
+                if (credentialsAlsoIn is not null) attributes.Add(new ParameterAttribute { ParameterSetName = credentialsAlsoIn });
+            }
             parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, type, attributes));
         }
         return parameters;

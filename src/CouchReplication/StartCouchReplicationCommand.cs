@@ -17,13 +17,13 @@ namespace CouchReplication.Commands;
 /// the CouchActiveTask reports the document's state. Ctrl+C while waiting cancels the
 /// replication on the server.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = ReplicationDocParameters.DocumentSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchActiveTask))]
 public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParameters
 {
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
-    private readonly ReplicationDocParameters _document = new();
+    private readonly ReplicationDocParameters _document = new(credentialsAlsoIn: InputObjectSet);
     private volatile CouchReplicationTask? _waitingFor;
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         CouchReplicationTask task;
         try
         {
-            var doc = ParameterSetName == InputObjectSet ? PSValues.ToDoc(InputObject, nameof(InputObject)) : _document.BuildDoc();
+            var doc = ParameterSetName == InputObjectSet ? _document.WithCredentials(PSValues.ToDoc(InputObject, nameof(InputObject))) : _document.BuildDoc();
             if (Server is not null)
             {
                 StartOnServer(doc);
@@ -77,8 +77,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         }
         catch (CouchReplicationException e)
         {
-            // The target as typed may carry a password: the ErrorRecord names it masked.
-            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : CouchReplicationDoc.MaskCredentials(TypedTarget())));
+            WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : _document.Typed(nameof(CouchReplicationDoc.Target))));
             return;
         }
 
@@ -108,9 +107,6 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         _waitingFor?.Stop();
         base.StopProcessing();
     }
-
-    /// <summary>The -Target as typed, for an error about a document that could not be built.</summary>
-    private string TypedTarget() => _document.Parameters[nameof(CouchReplicationDoc.Target)].Value as string ?? "";
 
     private CouchReplicationException? ConflictingSwitches() =>
         NoWait && Wait ? CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together")

@@ -51,12 +51,25 @@ public sealed class ReplicationDocTests
         var doc = new CouchReplicationDoc { Source = "https://ann:p%40ss%3Aw%2Frd@db.example/a", Target = "https://db.example/b" };
         doc.TargetCredential = new CouchCredential("bob", "hunter2");
 
-        Assert.Equal("https://ann:*****@db.example/a", doc.Source);
+        // Read back, a URL has no user info: the user is in the credential, no mask looks like a password.
+        Assert.Equal("https://db.example/a", doc.Source);
+        Assert.Equal("ann", doc.SourceCredential!.UserName);
         Assert.DoesNotContain("p%40ss", doc.ToJson());
         Assert.DoesNotContain("hunter2", doc.ToJson());
         Assert.DoesNotContain("hunter2", doc.TargetCredential.ToString());
         Assert.Contains("\"password\": \"p@ss:w/rd\"", doc.ToJson(includeCredentials: true));
         Assert.Contains("\"password\": \"hunter2\"", doc.ToJson(includeCredentials: true));
+    }
+
+    [Theory]
+    [InlineData("http://ann:*****@h:5984/a", "source")]
+    [InlineData("http://ann:%2A%2A%2A%2A%2A@h:5984/a", "source")]
+    public void A_masked_password_copied_from_output_is_refused_saying_how_to_give_the_credential(string url, string field)
+    {
+        var doc = new CouchReplicationDoc { Source = url, Target = "http://h:5984/b" };
+        var error = Assert.Throws<CouchReplicationException>(() => doc.Validate());
+        Assert.StartsWith(field + ": the password in", error.Message);
+        Assert.Contains("-SourceCredential", error.Message);
     }
 
     [Fact]

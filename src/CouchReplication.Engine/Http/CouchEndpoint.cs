@@ -55,7 +55,7 @@ internal sealed partial class CouchEndpoint
             throw CouchReplicationException.InvalidArgument(field,
                 $"'{name}' is not a valid CouchDB database name (lowercase letter first, then a-z 0-9 _ $ ( ) + - /)");
 
-        credential ??= CouchCredential.FromUserInfo(uri);
+        credential ??= UserInfo(uri, field);
 
         var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
         return new CouchEndpoint(clean, credential,
@@ -69,9 +69,23 @@ internal sealed partial class CouchEndpoint
     public static CouchEndpoint ParseServer(string? url, CouchCredential? credential)
     {
         var uri = HttpUrl(url, "Server", "a server URL");
-        credential ??= CouchCredential.FromUserInfo(uri);
+        credential ??= UserInfo(uri, "Server");
         var root = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = uri.AbsolutePath.TrimEnd('/') + "/" }.Uri;
         return new CouchEndpoint(root, credential, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
+    }
+
+    /// <summary>
+    /// The credential in a URL's user info. A password that is the mask <c>*****</c> was copied
+    /// from something this module printed: sending it would only fail later, as a wrong password.
+    /// </summary>
+    private static CouchCredential? UserInfo(Uri uri, string field)
+    {
+        var credential = CouchCredential.FromUserInfo(uri);
+        if (credential?.Password == Mask)
+            throw CouchReplicationException.InvalidArgument(field,
+                $"the password in '{Redact(uri, credential.UserName)}' is the mask {Mask}, copied from a masked URL; "
+                + "give the credential as a PSCredential (-SourceCredential, -TargetCredential, -Credential) or the real password");
+        return credential;
     }
 
     private static Uri HttpUrl([NotNull] string? url, string field, string what)
@@ -85,6 +99,9 @@ internal sealed partial class CouchEndpoint
         return uri;
     }
 
+    /// <summary>What a password is shown as.</summary>
+    public const string Mask = "*****";
+
     /// <summary>Masks the password (and keeps the user) of any absolute URL.</summary>
     public static string Redact(Uri uri, string? userName)
     {
@@ -92,11 +109,11 @@ internal sealed partial class CouchEndpoint
         var text = builder.Uri.GetComponents(UriComponents.AbsoluteUri, UriFormat.UriEscaped);
         if (string.IsNullOrEmpty(userName)) return text;
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal) + 3;
-        return text[..schemeEnd] + Uri.EscapeDataString(userName) + ":*****@" + text[schemeEnd..];
+        return text[..schemeEnd] + Uri.EscapeDataString(userName) + ":" + Mask + "@" + text[schemeEnd..];
     }
 
     /// <summary>Masks user info in text that may not even parse as a URL, for error messages.</summary>
-    public static string RedactText(string text) => UserInfoPattern().Replace(text, m => m.Groups[1].Value + m.Groups[2].Value + ":*****@");
+    public static string RedactText(string text) => UserInfoPattern().Replace(text, m => m.Groups[1].Value + m.Groups[2].Value + ":" + Mask + "@");
 
     [GeneratedRegex("^[a-z][a-z0-9_$()+/-]*$")]
     private static partial Regex DatabaseNamePattern();
