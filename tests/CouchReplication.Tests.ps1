@@ -2,7 +2,8 @@
 BeforeAll {
     $modulePath = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
     Import-Module $modulePath -Force
-    Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+    $testServerModule = Join-Path $PSScriptRoot 'TestServer.psm1'
+    Import-Module $testServerModule -Force
     Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
     $script:server = Start-TestCouchServer
     $script:url = $server.Url
@@ -191,8 +192,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
 
     BeforeAll {
         function Wait-Running($Task) {
-            $deadline = (Get-Date).AddSeconds(30)
-            while ($Task.State -ne 'Running' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            Wait-Until { $Task.State -eq 'Running' } -Timeout 30 -Because 'the task running'
             $Task.State | Should -Be 'Running'
         }
     }
@@ -207,8 +207,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         $active.Continuous | Should -BeTrue
         $active.Source | Should -Not -Match 'secret'
         (Get-CouchActiveTask -ReplicationId ($task.ReplicationId.Substring(0, 8) + '*')).ReplicationId | Should -Be $task.ReplicationId
-        $deadline = (Get-Date).AddSeconds(30)
-        while ((Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten -lt 3 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Wait-Until { (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten -ge 3 } -Timeout 30 -Because 'three documents written'
         (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten | Should -Be 3
         Assert-NothingLost -Url $url -Source $source -Target $target
     }
@@ -280,10 +279,8 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         }).AddArgument($modulePath).AddArgument("$url$source").AddArgument("$url$target")
         $handle = $ps.BeginInvoke()
         try {
-            $deadline = (Get-Date).AddSeconds(30)
-            while (-not ($active = Get-CouchActiveTask | Where-Object { $_.Target -like "*$target*" -and $_.DocsWritten -eq 3 }) -and (Get-Date) -lt $deadline) {
-                Start-Sleep -Milliseconds 50
-            }
+            $active = Wait-Until { Get-CouchActiveTask | Where-Object { $_.Target -like "*$target*" -and $_.DocsWritten -eq 3 } } -Timeout 30 `
+                -Because 'the replication writing three documents' -PassThru
             $active | Should -Not -BeNullOrEmpty
             $handle.IsCompleted | Should -BeFalse
             $ps.Stop()
@@ -310,7 +307,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
     It 'stops every replication, each with a final checkpoint, when the session ends' {
         $targets = 1..3 | ForEach-Object { New-TestDbName 'target' }
         $script = "Import-Module '$modulePath'; " + (($targets | ForEach-Object { "`$null = Start-CouchReplication '$url$source' '$url$_' -CreateTarget -Continuous -CheckpointInterval 600000" }) -join '; ') +
-            "; `$deadline = (Get-Date).AddSeconds(30); while ((Get-CouchActiveTask | Where-Object DocsWritten -eq 3).Count -lt 3 -and (Get-Date) -lt `$deadline) { Start-Sleep -Milliseconds 50 }"
+            "; Import-Module '$testServerModule'; Wait-Until { (Get-CouchActiveTask | Where-Object DocsWritten -eq 3).Count -ge 3 } -Timeout 30 -Because 'three documents in each target'"
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $process = Start-Process (Get-TestPwsh) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
         $process.WaitForExit(60000) | Should -BeTrue -Because 'leaving the session must not hang on continuous replications'

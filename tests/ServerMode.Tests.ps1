@@ -10,14 +10,6 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1') -Force
     Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
-
-    function Wait-Until([scriptblock] $Condition, [string] $What) {
-        $deadline = (Get-Date).AddSeconds(60)
-        while (-not (& $Condition)) {
-            if ((Get-Date) -gt $deadline) { throw "Never happened: $What" }
-            Start-Sleep -Milliseconds 100
-        }
-    }
 }
 
 Describe '-Server mode on pouchdb-server' {
@@ -63,7 +55,7 @@ Describe '-Server mode on pouchdb-server' {
             $task.State | Should -Be 'Running'
             $task.Source | Should -Not -Match 'secret'
             (Invoke-TestCouch -Url $url -Path "_replicator/$id")._id | Should -Be $id
-            Wait-Until { (Get-TestCouchStatus -Url $url -Path "$target/doc-2") -eq 200 } 'the documents in the target'
+            Wait-Until { (Get-TestCouchStatus -Url $url -Path "$target/doc-2") -eq 200 } -Timeout 60 -Because 'the documents in the target'
         }
 
         It 'changes nothing with -WhatIf' {
@@ -129,7 +121,7 @@ Describe '-Server mode on pouchdb-server' {
         It 'lists finished persistent replications with -All only' {
             $done = New-TestDbName 'done'
             Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Server $url -Persistent -Id $done 3>$null | Out-Null
-            Wait-Until { (Get-CouchActiveTask -Server $url -All -ReplicationId $done 3>$null).State -eq 'Completed' } 'the replication completed'
+            Wait-Until { (Get-CouchActiveTask -Server $url -All -ReplicationId $done 3>$null).State -eq 'Completed' } -Timeout 60 -Because 'the replication completed'
             Get-CouchActiveTask -Server $url -ReplicationId $done -ErrorAction SilentlyContinue 3>$null | Should -BeNullOrEmpty
         }
 
@@ -191,7 +183,7 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         $task = Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $url
         $task | Should -BeOfType ([CouchReplication.CouchActiveTask])
         $task.ReplicationId | Should -Match '^[0-9a-f]{32}\+continuous\+create_target$'
-        Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId).DocsWritten -eq 3 } 'three documents written'
+        Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId).DocsWritten -eq 3 } -Timeout 60 -Because 'three documents written'
         (Get-CouchActiveTask -Server $url -ReplicationId "$($task.ReplicationId.Substring(0, 8))*" -Type replication).User | Should -Be 'admin'
         $stopped = Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId | Stop-CouchReplication -Server $url -PassThru
         $stopped.State | Should -Be 'Stopped'
@@ -218,7 +210,7 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         }).AddArgument((Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1')).AddArgument($url).AddArgument("$url$source").AddArgument("$url$target")
         $handle = $ps.BeginInvoke()
         try {
-            Wait-Until { ($script:job = Get-CouchActiveTask -Server $url -Type replication | Where-Object Target -Like "*$target*") } 'the one-shot job on the server'
+            Wait-Until { ($script:job = Get-CouchActiveTask -Server $url -Type replication | Where-Object Target -Like "*$target*") } -Timeout 60 -Because 'the one-shot job on the server'
             $handle.IsCompleted | Should -BeFalse
             $ps.Stop()
             Get-CouchActiveTask -Server $url -All -ReplicationId $script:job.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -232,7 +224,7 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
     It 'shows a failing persistent replication as Crashing with the reason' {
         $id = New-TestDbName 'failing'
         Start-CouchReplication "$url$(New-TestDbName 'absent')" "$url$(New-TestDbName 'target')" -Server $url -Persistent -Id $id | Out-Null
-        Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $id).State -eq 'Crashing' } 'the replication crashing'
+        Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $id).State -eq 'Crashing' } -Timeout 60 -Because 'the replication crashing'
         (Get-CouchActiveTask -Server $url -ReplicationId $id).Error | Should -Match 'db_not_found'
         Stop-CouchReplication -Server $url -ReplicationId $id
         Get-TestCouchStatus -Url $url -Path "_replicator/$id" | Should -Be 404

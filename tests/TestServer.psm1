@@ -1,67 +1,52 @@
-# Starts and stops a throwaway pouchdb-server (tests/server) or Apache CouchDB for the Pester
-# suites, or uses the server COUCH_TEST_URL names. Every request sends Accept: application/json
-# and has a timeout.
+# Starts and stops a throwaway pouchdb-server or Apache CouchDB for the Pester suites through
+# tests/server/throwaway.js (the launcher the xunit suites and the benchmark use too), or uses the
+# server COUCH_TEST_URL names. Every request sends Accept: application/json and has a timeout.
 
-$script:AdminUser = 'admin'
-$script:AdminPassword = 'secret'
-
+# The server under test: the one COUCH_TEST_URL names, or a throwaway pouchdb-server.
 function Start-TestCouchServer {
     if ($env:COUCH_TEST_URL) {
-        return [pscustomobject]@{ Url = $env:COUCH_TEST_URL.TrimEnd('/') + '/'; Process = $null; WorkDir = $null }
+        return [pscustomobject]@{ Url = $env:COUCH_TEST_URL.TrimEnd('/') + '/'; Launcher = $null }
     }
-    $work = Join-Path ([IO.Path]::GetTempPath()) ("couchrepl-pester-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $work | Out-Null
-    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-    @{ admins = @{ $script:AdminUser = $script:AdminPassword }; log = @{ file = (Join-Path $work 'pouchdb.log') } } |
-        ConvertTo-Json | Set-Content (Join-Path $work 'config.json')
-    $server = Join-Path $PSScriptRoot 'server/server.js'
-    $process = Start-Process -FilePath node -PassThru -WorkingDirectory $work `
-        -RedirectStandardOutput (Join-Path $work 'stdout.log') -RedirectStandardError (Join-Path $work 'stderr.log') `
-        -ArgumentList $server, '-m', '-p', $port, '-o', '127.0.0.1', '-c', (Join-Path $work 'config.json'), '-n'
-    $url = "http://$($script:AdminUser):$($script:AdminPassword)@127.0.0.1:$port/"
-    Wait-TestCouchServer -Url $url -Path '' -Process $process -Name 'pouchdb-server'
-    [pscustomobject]@{ Url = $url; Process = $process; WorkDir = $work }
+    Start-ThrowawayServer 'pouchdb-server'
 }
 
-# A throwaway Apache CouchDB from /opt/couchdb, as the xunit fixture starts it: its own node name,
-# cookie, free port and data directory, configured through COUCHDB_ARGS_FILE and COUCHDB_INI_FILES.
-function Start-TestCouchDb {
-    $home_ = '/opt/couchdb'
-    $work = Join-Path ([IO.Path]::GetTempPath()) ("couchrepl-pester-couchdb-" + [guid]::NewGuid().ToString('N'))
-    $data = New-Item -ItemType Directory -Path (Join-Path $work 'data') -Force
-    $port, $distribution = 1..2 | ForEach-Object {
-        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $listener.LocalEndpoint.Port; $listener.Stop()
-    }
-    @(Get-Content (Join-Path $home_ 'etc/vm.args') | Where-Object { $_ -notmatch '^-(name|setcookie)' }) +
-        "-name pestertest$port@127.0.0.1", "-setcookie $([guid]::NewGuid().ToString('N'))", '-start_epmd false', "-erl_epmd_port $distribution" |
-        Set-Content (Join-Path $work 'vm.args')
-    $fields = @{ UUID = [guid]::NewGuid().ToString('N'); DATA = $data.FullName; PORT = $port; ADMIN_USER = $script:AdminUser
-        ADMIN_PASSWORD = $script:AdminPassword; LOG = (Join-Path $work 'couch.log') }
-    $ini = Get-Content -Raw (Join-Path $PSScriptRoot 'couchdb-test-node.ini')
-    foreach ($field in $fields.GetEnumerator()) { $ini = $ini.Replace("{$($field.Key)}", [string]$field.Value) }
-    Set-Content -Path (Join-Path $work 'local.ini') -Value $ini
-    $process = Start-Process -FilePath (Join-Path $home_ 'bin/couchdb') -PassThru -WorkingDirectory $work `
-        -RedirectStandardOutput (Join-Path $work 'stdout.log') -RedirectStandardError (Join-Path $work 'stderr.log') `
-        -Environment @{ COUCHDB_ARGS_FILE = (Join-Path $work 'vm.args'); COUCHDB_INI_FILES = "$(Join-Path $home_ 'etc/default.ini') $(Join-Path $work 'local.ini')" }
-    $url = "http://$($script:AdminUser):$($script:AdminPassword)@127.0.0.1:$port/"
-    # /_up answers before the system databases exist; _users appears last.
-    Wait-TestCouchServer -Url $url -Path '_users' -Process $process -Name 'Apache CouchDB'
-    [pscustomobject]@{ Url = $url; Process = $process; WorkDir = $work }
-}
+# A throwaway Apache CouchDB from /opt/couchdb, configured as the xunit suites' (tests/couchdb-test-node.ini).
+function Start-TestCouchDb { Start-ThrowawayServer 'couchdb' }
 
-function Wait-TestCouchServer([string] $Url, [string] $Path, $Process, [string] $Name) {
-    $deadline = (Get-Date).AddSeconds(60)
-    while ($true) {
-        try { Invoke-TestCouch -Url $Url -Path $Path | Out-Null; return }
-        catch { if ((Get-Date) -gt $deadline -or $Process.HasExited) { throw "$Name did not start: $_" }; Start-Sleep -Milliseconds 100 }
+# Runs the launcher with a pipe on its stdin, which Stop-TestCouchServer closes to stop the server.
+function Start-ThrowawayServer([string] $Kind) {
+    $start = [Diagnostics.ProcessStartInfo]::new('node')
+    foreach ($argument in (Join-Path $PSScriptRoot 'server/throwaway.js'), $Kind) { $start.ArgumentList.Add($argument) }
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $launcher = [Diagnostics.Process]::Start($start)
+    $started = $launcher.StandardOutput.ReadLine()
+    if (-not $started) {
+        $launcher.WaitForExit()
+        throw "$Kind did not start: tests/server/throwaway.js exited with $($launcher.ExitCode) (its reason is on stderr)"
     }
+    [pscustomobject]@{ Url = ($started | ConvertFrom-Json).url; Launcher = $launcher }
 }
 
 function Stop-TestCouchServer($Server) {
-    if ($Server.Process -and -not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit(10000) | Out-Null }
-    if ($Server.WorkDir) { Remove-Item -Recurse -Force $Server.WorkDir -ErrorAction SilentlyContinue }
+    if (-not $Server.Launcher) { return }
+    $Server.Launcher.StandardInput.Close()
+    if (-not $Server.Launcher.WaitForExit(30000)) { $Server.Launcher.Kill($true) }
+    $Server.Launcher.Dispose()
+}
+
+# Polls $Condition until it gives a true value; fails after $Timeout seconds with a message that
+# says what never happened ($Because). -PassThru returns the value.
+function Wait-Until {
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Condition, [Parameter(Mandatory)] [double] $Timeout,
+        [Parameter(Mandatory)] [string] $Because, [int] $IntervalMilliseconds = 50, [switch] $PassThru)
+    $deadline = [DateTime]::UtcNow.AddSeconds($Timeout)
+    while (-not ($value = & $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $Timeout s waiting for $Because" }
+        Start-Sleep -Milliseconds $IntervalMilliseconds
+    }
+    if ($PassThru) { $value }
 }
 
 function Invoke-TestCouch {
@@ -138,5 +123,5 @@ function Assert-NothingLost {
     }
 }
 
-Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Stop-TestCouchServer, Invoke-TestCouch, Get-TestCouchStatus,
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Stop-TestCouchServer, Wait-Until, Invoke-TestCouch, Get-TestCouchStatus,
     New-TestDbName, New-TestSeededDb, Assert-NothingLost

@@ -9,7 +9,8 @@ internal sealed record BenchOptions
         Usage: dotnet run -c Release --project bench/CouchReplication.Bench -- (--url URL | --couchdb) [options]
 
           --url URL               server root with admin credentials, e.g. http://admin:pw@127.0.0.1:5984/
-          --couchdb               start a throwaway Apache CouchDB from /opt/couchdb instead (deleted afterwards)
+          --couchdb               start a throwaway Apache CouchDB from /opt/couchdb instead, configured as the test
+                                  suites' (tests/server/throwaway.js, run with Node.js; deleted afterwards)
           --server-pid PID        the server's process, to report its CPU time per phase (known with --couchdb)
           --docs N                documents to seed (default 10000)
           --size BYTES            JSON size of each document, attachments aside (default 1024)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CouchReplication.Bench;
+using CouchReplication.Tests.Servers;
 
 if (args is ["--help"] or ["-h"])
 {
@@ -41,13 +42,24 @@ catch (ArgumentException)
 }
 using var namedServerHandle = namedServer;
 
-using var couchDb = options.StartCouchDb ? await ThrowawayCouchDb.StartAsync() : null;
+ThrowawayServer? couchDb;
+try
+{
+    couchDb = options.StartCouchDb ? await ThrowawayServer.StartAsync("couchdb", "admin", "bench") : null;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"error: --couchdb: {e.Message}");
+    return 2;
+}
+await using var couchDbHandle = couchDb;
+using var couchDbProcess = couchDb is null ? null : Process.GetProcessById(couchDb.Pid);
 var serverUrl = couchDb?.Url ?? options.Url!;
 using var client = new CouchClient(serverUrl, stopping.Token);
 var dbPrefix = $"bench-{Guid.NewGuid().ToString("N")[..8]}-";
 try
 {
-    await new Benchmark(client, couchDb?.Process ?? namedServer, options, dbPrefix, stopping.Token).RunAsync();
+    await new Benchmark(client, couchDbProcess ?? namedServer, options, dbPrefix, stopping.Token).RunAsync();
     return 0;
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)

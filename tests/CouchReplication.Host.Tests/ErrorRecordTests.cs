@@ -100,8 +100,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     [ServerFact]
     public async Task A_wrong_password_is_Unauthorized()
     {
-        var sourceDb = await SeedAsync(3);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(3);
         var wrong = Url(sourceDb).Replace($":{CouchServer.AdminPassword}@", $":{WrongPassword}@");
 
         var error = AssertError(Replicate(wrong, Url(targetDb), ("CreateTarget", true)), "Start-CouchReplication",
@@ -153,8 +152,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     [ServerFact]
     public async Task A_missing_filter_is_FilterNotFound()
     {
-        var sourceDb = await SeedAsync(3);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(3);
 
         var error = AssertError(Replicate(WithoutCredentials(Url(sourceDb)), WithoutCredentials(Url(targetDb)), ("CreateTarget", true), ("Filter", "nodesign/bytype"),
             ("SourceCredential", AdminCredential), ("TargetCredential", AdminCredential)), "Start-CouchReplication",
@@ -168,8 +166,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     [ServerFact]
     public async Task A_password_in_the_target_URL_shows_in_no_ErrorRecord_raised_before_the_run()
     {
-        var sourceDb = await SeedAsync(3);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(3);
 
         var invalid = AssertError(Replicate(Url(sourceDb), Url(targetDb), ("DocIds", new[] { "a" }), ("Filter", "app/f")), "Start-CouchReplication",
             CouchErrorKind.InvalidArgument, ErrorCategory.InvalidArgument);
@@ -187,8 +184,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     private async Task FailsThroughProxyAsync(Func<RecordedRequest, string, Fault?> fault, CouchErrorKind kind, ErrorCategory category,
         params (string Name, object? Value)[] more)
     {
-        var sourceDb = await SeedAsync(3);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(3);
         await using var proxy = new FaultProxy(Server.Url);
         proxy.Faults = r => fault(r, sourceDb);
 

@@ -11,25 +11,20 @@ namespace CouchReplication.Host.Tests;
 // One test class at a time: the session's replications are the process's (as in pwsh, shared by
 // its runspaces), and Remove-Module stops all of them.
 
-/// <summary>What every hosted test needs: its server, seeded databases and their URLs.</summary>
-public abstract class HostedModuleTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+/// <summary>What every hosted test needs beyond <see cref="ServerTests{TServer}"/>: seeded databases, credentials, checkpoints.</summary>
+public abstract class HostedModuleTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    protected TServer Server => server;
-
-    protected CouchTestClient Client => server.Client;
-
     /// <summary>A new source database with <paramref name="count"/> documents doc-00000, doc-00001 ...</summary>
     protected async Task<string> SeedAsync(int count)
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
+        var db = await NewDbAsync("source");
         foreach (var chunk in Enumerable.Range(0, count).Chunk(500))
             await Client.BulkDocsAsync(db, chunk.Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D5}", ["n"] = i }), newEdits: true);
         return db;
     }
 
-    /// <summary>A database's URL on the server, with the admin's credentials in it.</summary>
-    protected string Url(string db) => new Uri(server.Url, db).AbsoluteUri;
+    /// <summary><see cref="SeedAsync"/> and the name of a target database that does not exist yet.</summary>
+    protected async Task<(string SourceDb, string TargetDb)> SeedWithTargetAsync(int count) => (await SeedAsync(count), CouchServer.NewDbName("target"));
 
     /// <summary>A URL without its user info, for <see cref="AdminCredential"/>.</summary>
     protected static string WithoutCredentials(string url) => new UriBuilder(url) { UserName = "", Password = "" }.Uri.AbsoluteUri;
@@ -37,9 +32,6 @@ public abstract class HostedModuleTests<TServer>(TServer server) : IClassFixture
     /// <summary>The server admin's credentials, as -SourceCredential and -TargetCredential take them.</summary>
     protected static PSCredential AdminCredential { get; } =
         new(CouchServer.AdminUser, new NetworkCredential("", CouchServer.AdminPassword).SecurePassword);
-
-    /// <summary>A database's URL through a proxy in front of the server, with the admin's credentials in it.</summary>
-    protected static string Url(FaultProxy proxy, string db) => new Uri(proxy.Url, db).AbsoluteUri;
 
     /// <summary>The sequence a checkpoint document (<c>_local/&lt;id&gt;</c>) names, as the task shows sequences, or null when there is none.</summary>
     protected async Task<string?> CheckpointSeqAsync(string db, string checkpointId)

@@ -20,8 +20,7 @@ public abstract class PipelineStopTests<TServer>(TServer server) : HostedModuleT
     /// </summary>
     private async Task<StoppedRun> StopMidRunAsync()
     {
-        var sourceDb = await SeedAsync(Docs);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(Docs);
         var proxy = new FaultProxy(Server.Url);
         proxy.Faults = r => r.Kind == "_bulk_docs" ? new Fault.Stall(TimeSpan.FromMilliseconds(200)) : null;
         var session = new ModuleSession();

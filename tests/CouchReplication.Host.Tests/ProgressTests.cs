@@ -16,8 +16,7 @@ public abstract partial class ProgressTests<TServer>(TServer server) : HostedMod
     /// </summary>
     private async Task<Invocation> SlowRunAsync()
     {
-        var sourceDb = await SeedAsync(Docs);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(Docs);
         await using var proxy = new FaultProxy(Server.Url);
         proxy.Faults = r => r.Kind == "_bulk_docs" ? new Fault.Stall(TimeSpan.FromMilliseconds(200)) : null;
         using var session = new ModuleSession();

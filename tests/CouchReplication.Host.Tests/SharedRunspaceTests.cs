@@ -13,8 +13,7 @@ public abstract class SharedRunspaceTests<TServer>(TServer server) : HostedModul
     [ServerFact]
     public async Task A_task_started_in_one_runspace_is_listed_and_stopped_in_another()
     {
-        var sourceDb = await SeedAsync(20);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(20);
         using var first = new ModuleSession();
         using var second = new ModuleSession();
         var task = await StartContinuousAsync(first, Url(sourceDb), Url(targetDb), 20);

@@ -16,8 +16,7 @@ public abstract class WhatIfTests<TServer>(TServer server) : HostedModuleTests<T
     [ServerFact]
     public async Task Start_with_WhatIf_sends_no_write_request()
     {
-        var sourceDb = await SeedAsync(20);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(20);
         await using var proxy = new FaultProxy(Server.Url);
         using var session = new ModuleSession();
         (string, object?)[] replication = [("Source", Url(proxy, sourceDb)), ("Target", Url(proxy, targetDb)), ("CreateTarget", true)];
@@ -40,8 +39,7 @@ public abstract class WhatIfTests<TServer>(TServer server) : HostedModuleTests<T
     [ServerFact]
     public async Task Stop_with_WhatIf_sends_no_write_request_and_the_replication_runs_on()
     {
-        var sourceDb = await SeedAsync(20);
-        var targetDb = CouchServer.NewDbName("target");
+        var (sourceDb, targetDb) = await SeedWithTargetAsync(20);
         await using var proxy = new FaultProxy(Server.Url);
         using var session = new ModuleSession();
         var task = await StartContinuousAsync(session, Url(proxy, sourceDb), Url(proxy, targetDb), 20);

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -11,40 +10,27 @@ namespace CouchReplication.Tests;
 /// with 400 for one document. For each, the document arrives, or it is reported with its id and
 /// reason, or the run fails before its checkpoint and the next run takes it: never skipped.
 /// </summary>
-public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class AnswerFaultTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
     private const int Documents = 300;
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
-    private CouchTestClient Client => server.Client;
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(3);
 
-    private async Task<string> SeedAsync()
+    /// <summary>A new source database and the name of a target that does not exist yet.</summary>
+    private async Task<(string SourceDb, string TargetDb)> SeedAsync()
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
+        var db = await NewDbAsync("source");
         await Client.BulkDocsAsync(db, Enumerable.Range(0, Documents)
             .Select(i => (object)TestData.Revision($"doc-{i:D4}", [TestData.Rev(2, $"doc-{i}-2"), TestData.Rev(1, $"doc-{i}")])), newEdits: false);
         // A conflict and a deletion, so the leaves that go wrong are not only plain ones.
         await Client.BulkDocsAsync(db, [TestData.Revision("doc-0007", [TestData.Rev(2, "other"), TestData.Rev(1, "doc-7")])], newEdits: false);
         await Client.BulkDocsAsync(db, [TestData.Revision("doc-0008", [TestData.Rev(3, "gone"), TestData.Rev(2, "doc-8-2"), TestData.Rev(1, "doc-8")], deleted: true)], newEdits: false);
-        return db;
+        return (db, CouchServer.NewDbName("target"));
     }
 
-    private static ReplicationSettings Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null)
-    {
-        var doc = new CouchReplicationDoc
-        {
-            Source = new Uri(proxy.Url, sourceDb).AbsoluteUri,
-            Target = new Uri(proxy.Url, targetDb).AbsoluteUri,
-            CreateTarget = true,
-            WorkerBatchSize = 50,
-        };
-        edit?.Invoke(doc);
-        return ReplicationSettings.From(doc) with { MissingRevisionRetryDelay = TimeSpan.FromMilliseconds(100) };
-    }
-
-    private static async Task<CouchReplicationResult> RunAsync(ReplicationSettings settings) =>
-        await (await new ReplicationRegistry().StartAsync(settings)).Task.Completion.WaitAsync(Limit);
+    private static ReplicationSettings Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null) =>
+        ReplicationSettings.From(Doc(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 50; edit?.Invoke(d); }))
+            with { MissingRevisionRetryDelay = TimeSpan.FromMilliseconds(100) };
 
     /// <summary>Replaces the first result of a <c>_bulk_get</c> answer with <paramref name="entry"/>, built from that result's id and rev.</summary>
     private static Func<string, string> FirstBulkGetResult(Func<string, string, JsonNode> entry) => body =>
@@ -60,21 +46,19 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
 
     private async Task AssertReadAgainAsync(Func<string, string, JsonNode> entry)
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         var struck = 0;
         proxy.Faults = r => r.Kind == "_bulk_get" && r.PathAndQuery.Contains("latest=true") && Interlocked.Increment(ref struck) <= 2
             ? new Fault.Rewrite(Response: FirstBulkGetResult(entry))
             : null;
 
-        var result = await RunAsync(Through(proxy, sourceDb, targetDb));
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
 
         Assert.Equal(2, Math.Min(struck, 2));
         Assert.Equal(0, result.DocWriteFailures);
         Assert.Equal(Documents + 1, result.DocsWritten);
         Assert.Contains(proxy.Requests, r => r.Method == "GET" && r.PathAndQuery.Contains("open_revs="));
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 
     [ServerFact]
@@ -95,9 +79,8 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
     [ServerFact]
     public async Task A_bulk_get_answer_short_of_one_result_is_matched_by_revision_and_the_lacking_leaf_read_again()
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         var other = TestData.Rev(2, "other");
         var struck = 0;
         // One of the conflicted document's two leaves is left out of the answer: the others still line up by id, not by position.
@@ -111,20 +94,18 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
             })
             : null;
 
-        var result = await RunAsync(Through(proxy, sourceDb, targetDb));
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
 
         Assert.Equal(1, struck);
         Assert.Equal(Documents + 1, result.DocsWritten);
         Assert.Contains(proxy.Requests, r => r.Method == "GET" && r.PathAndQuery.StartsWith($"/{sourceDb}/doc-0007?", StringComparison.Ordinal));
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 
     [ServerFact]
     public async Task A_revision_the_source_never_gives_fails_the_run_before_its_checkpoint_and_the_next_run_takes_it()
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         const string victim = "doc-0123";
         // Every answer that would give the victim gives an error instead, whichever way it is asked for.
         proxy.Faults = r => r.Kind == "_bulk_get" && r.Body.Contains(victim)
@@ -155,17 +136,15 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
         }
 
         proxy.Faults = null;
-        var rerun = await RunAsync(settings);
+        var rerun = await ReplicateAsync(settings);
         Assert.False(rerun.NoChanges);
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, rerun.Failures);
     }
 
     [ServerFact]
     public async Task Without_bulk_get_an_open_revs_answer_lacking_a_revision_is_read_again()
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         const string victim = "doc-0007";
         var struck = 0;
         // The first answer for the conflicted document lacks one of its two leaves; the one after the wait is whole.
@@ -174,20 +153,18 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
             ? new Fault.Rewrite(Response: body => new JsonArray(JsonNode.Parse(body)!.AsArray().Take(1).Select(n => n!.DeepClone()).ToArray()).ToJsonString())
             : null;
 
-        var result = await RunAsync(Through(proxy, sourceDb, targetDb, d => d.UseBulkGet = false));
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb, d => d.UseBulkGet = false));
 
         Assert.DoesNotContain(proxy.Requests, r => r.Kind == "_bulk_get");
         Assert.Equal(2, struck);
         Assert.Equal(Documents + 1, result.DocsWritten);
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 
     [ServerFact]
     public async Task Per_document_errors_in_a_bulk_docs_answer_are_reported_with_their_reasons()
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         var refusals = new Dictionary<string, string>
         {
             ["doc-0010"] = "forbidden", ["doc-0011"] = "unauthorized", ["doc-0012"] = "conflict",
@@ -220,7 +197,7 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
                 });
         };
 
-        var result = await RunAsync(Through(proxy, sourceDb, targetDb));
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
 
         // A missing stub is CouchDB's request to send the attachments: the revision travels again, with them.
         var reported = result.Failures.ToDictionary(f => f.Id, f => (f.Error, f.Reason));
@@ -228,49 +205,41 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : IClassFixture<
         Assert.Equal(refusals.Count - 1, result.DocWriteFailures);
         Assert.Equal(refusals.Count - 1, result.History[0].DocWriteFailures);
         Assert.Equal(System.Net.HttpStatusCode.OK, await Client.StatusAsync($"{targetDb}/doc-0015"));
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 
     [ServerFact]
     public async Task A_batch_refused_whole_for_one_document_is_narrowed_to_that_document()
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         const string refused = "doc-0042";
         proxy.Faults = r => r.Kind == "_bulk_docs" && r.Database == targetDb && r.Body.Contains(refused)
             ? new Fault.Answer(400, "application/json", """{"error":"illegal_docid","reason":"Document id must not exceed 100 bytes"}""")
             : null;
 
-        var result = await RunAsync(Through(proxy, sourceDb, targetDb));
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
 
         var failure = Assert.Single(result.Failures);
         Assert.Equal((refused, "illegal_docid", "Document id must not exceed 100 bytes"), (failure.Id, failure.Error, failure.Reason));
         Assert.Equal(Documents, result.DocsWritten);
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 
     [ServerFact(CouchDbOnly = "max_document_id_length")]
     public async Task An_id_longer_than_the_target_takes_is_a_failure_of_that_document_on_CouchDB()
     {
-        var sourceDb = await SeedAsync();
+        var (sourceDb, targetDb) = await SeedAsync();
         var longId = "long-" + new string('x', 200);
         await Client.PutDocAsync(sourceDb, longId, new Dictionary<string, object?> { ["long"] = true });
-        var targetDb = CouchServer.NewDbName("target");
         await Client.CreateDbAsync(targetDb);
         await Client.SetConfigAsync("couchdb", "max_document_id_length", "100");
         try
         {
-            var result = await RunAsync(ReplicationSettings.From(new CouchReplicationDoc
-            {
-                Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, WorkerBatchSize = 50,
-            }));
+            var result = await ReplicateAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = Url(targetDb), WorkerBatchSize = 50 });
 
             var failure = Assert.Single(result.Failures);
             Assert.Equal((longId, "illegal_docid"), (failure.Id, failure.Error));
             Assert.Equal(Documents + 1, result.DocsWritten);
             Assert.Equal(1, result.DocWriteFailures);
-            await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
         }
         finally
         {

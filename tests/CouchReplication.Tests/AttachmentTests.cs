@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using CouchReplication.Tests.Servers;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace CouchReplication.Tests;
@@ -10,11 +9,9 @@ namespace CouchReplication.Tests;
 /// Attachments arrive complete, in their stored encoding, with their metadata; only the ones the
 /// target lacks travel; refusals are counted, not fatal.
 /// </summary>
-public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
-
-    private CouchTestClient Client => server.Client;
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
 
     private static Dictionary<string, object?> Inline(string contentType, byte[] data) =>
         new() { ["content_type"] = contentType, ["data"] = Convert.ToBase64String(data) };
@@ -26,20 +23,11 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
         return bytes;
     }
 
-    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
-
-    private CouchReplicationDoc Doc(string sourceDb, string targetDb, Uri? via = null) => new()
-    {
-        Source = new Uri(via ?? server.Url, sourceDb).AbsoluteUri,
-        Target = new Uri(via ?? server.Url, targetDb).AbsoluteUri,
-        CreateTarget = true,
-    };
-
     private async Task AssertSameAsync(string sourceDb, string targetDb, params (string Id, string Name)[] contents)
     {
         // pouchdb-server gives every inline attachment it stores the revision's generation as
         // revpos (its own replicator does the same); CouchDB keeps revpos as sent.
-        string Comparable(string tree) => server.IsCouchDb ? tree : System.Text.RegularExpressions.Regex.Replace(tree, "\"revpos\":[0-9]+", "\"revpos\":_");
+        string Comparable(string tree) => Server.IsCouchDb ? tree : System.Text.RegularExpressions.Regex.Replace(tree, "\"revpos\":[0-9]+", "\"revpos\":_");
         var source = (await Client.SnapshotAsync(sourceDb)).ToDictionary(t => t.Key, t => Comparable(t.Value));
         var target = (await Client.SnapshotAsync(targetDb)).ToDictionary(t => t.Key, t => Comparable(t.Value));
         Assert.Equal(source.Keys, target.Keys);
@@ -51,8 +39,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact]
     public async Task Attachments_of_every_kind_arrive_identical()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
+        var sourceDb = await NewDbAsync("source");
         await Client.PutDocAsync(sourceDb, "kinds", new Dictionary<string, object?>
         {
             ["_attachments"] = new Dictionary<string, object?>
@@ -75,7 +62,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
         Assert.Equal(3, result.DocsWritten);
         await AssertSameAsync(sourceDb, targetDb, ("kinds", "binary.bin"), ("kinds", "compressible.txt"), ("kinds", "dir/with space ünïcödé 日本.json"),
             ("five-mb", "big.bin"), ("sixty", "part-59.txt"));
-        if (server.IsCouchDb)
+        if (Server.IsCouchDb)
         {
             using var stub = await Client.GetJsonAsync($"{targetDb}/kinds?att_encoding_info=true");
             Assert.Equal("gzip", stub.RootElement.GetProperty("_attachments").GetProperty("compressible.txt").GetProperty("encoding").GetString());
@@ -85,9 +72,8 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact]
     public async Task Later_revisions_that_add_or_remove_attachments_and_conflict_branches_arrive_identical()
     {
-        var sourceDb = CouchServer.NewDbName("source");
+        var sourceDb = await NewDbAsync("source");
         var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
         var rev = await Client.PutDocAsync(sourceDb, "growing", new Dictionary<string, object?>
         {
             ["_attachments"] = new Dictionary<string, object?> { ["first.bin"] = Inline("application/octet-stream", Bytes(300_000, 3)), ["gone.txt"] = Inline("text/plain", "bye"u8.ToArray()) },
@@ -100,7 +86,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
         await ReplicateAsync(Doc(sourceDb, targetDb));
 
         // Add an attachment and drop one; only the new attachment may travel.
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         using (var current = await Client.GetJsonAsync($"{sourceDb}/growing"))
             await Client.PutDocAsync(sourceDb, "growing", new Dictionary<string, object?>
             {
@@ -111,31 +97,30 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
                     ["second.txt"] = Inline("text/plain", "added later"u8.ToArray()),
                 },
             });
-        var second = await ReplicateAsync(Doc(sourceDb, targetDb, proxy.Url));
+        var second = await ReplicateAsync(Doc(proxy, sourceDb, targetDb));
 
         Assert.Equal(1, second.DocsWritten);
         await AssertSameAsync(sourceDb, targetDb, ("growing", "first.bin"), ("growing", "second.txt"));
         using (var latest = await Client.GetJsonAsync($"{targetDb}/growing"))
             Assert.False(latest.RootElement.GetProperty("_attachments").TryGetProperty("gone.txt", out _));
-        if (server.IsCouchDb)
+        if (Server.IsCouchDb)
             Assert.All(proxy.Requests.Where(r => r.Method == "PUT" && r.PathAndQuery.Contains("/growing")), r => Assert.InRange(r.Length, 1, 100_000));
     }
 
     [ServerFact]
     public async Task Small_uncompressed_attachments_travel_in_bulk_requests_and_large_ones_stream()
     {
-        var sourceDb = CouchServer.NewDbName("source");
+        var sourceDb = await NewDbAsync("source");
         var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
         await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 40).Select(i => new Dictionary<string, object?>
         {
             ["_id"] = $"photo-{i:D2}",
             ["_attachments"] = new Dictionary<string, object?> { ["thumb.png"] = Inline("image/png", Bytes(2048, i)) },
         }), newEdits: true);
         await Client.PutAttachmentAsync(sourceDb, "large", null, "big.bin", "application/octet-stream", new PatternStream(200_000, 5));
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
 
-        var result = await ReplicateAsync(Doc(sourceDb, targetDb, proxy.Url));
+        var result = await ReplicateAsync(Doc(proxy, sourceDb, targetDb));
 
         Assert.Equal(41, result.DocsWritten);
         await AssertSameAsync(sourceDb, targetDb, ("photo-00", "thumb.png"), ("photo-39", "thumb.png"), ("large", "big.bin"));
@@ -147,10 +132,8 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact]
     public async Task A_target_that_lost_an_attachment_stub_gets_every_attachment_again()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
-        await Client.CreateDbAsync(targetDb);
+        var sourceDb = await NewDbAsync("source");
+        var targetDb = await NewDbAsync("target");
         foreach (var id in new[] { "same-attachments", "one-more-attachment" })
         {
             var first = await Client.PutDocAsync(sourceDb, id, new Dictionary<string, object?>
@@ -182,12 +165,10 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact(CouchDbOnly = "[chttpd] max_http_request_size")]
     public async Task Too_large_requests_split_the_batch_and_a_document_too_large_alone_is_a_counted_failure()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
+        var sourceDb = await NewDbAsync("source");
         await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 30).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D2}", ["text"] = new string('x', 20_000) }), newEdits: true);
         await Client.PutDocAsync(sourceDb, "huge", new Dictionary<string, object?> { ["text"] = new string('y', 400_000) });
-        var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(targetDb);
+        var targetDb = await NewDbAsync("target");
         await Client.SetConfigAsync("chttpd", "max_http_request_size", "200000");
         try
         {
@@ -206,10 +187,8 @@ public abstract class AttachmentTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact]
     public async Task A_document_the_target_refuses_is_counted_and_reported_and_the_rest_goes_on()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
-        await Client.CreateDbAsync(targetDb);
+        var sourceDb = await NewDbAsync("source");
+        var targetDb = await NewDbAsync("target");
         await Client.PutDocAsync(targetDb, "_design/guard", new Dictionary<string, object?>
         {
             ["validate_doc_update"] = "function (doc) { if (doc.forbidden) throw({forbidden: 'no forbidden documents here'}); }",

@@ -1,6 +1,5 @@
 using System.Net;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -8,26 +7,16 @@ namespace CouchReplication.Tests;
 /// Bad input and hostile surroundings: each is refused with an error that names the problem,
 /// nothing is written, and no credential shows.
 /// </summary>
-public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class BadInputTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
     private const string OddPassword = "p@ss:w/rd%2B+ü€ 1";
 
-    private CouchTestClient Client => server.Client;
+    private Task<string> SeedAsync() => NewDbAsync("source", Enumerable.Range(0, 5).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i}" }));
 
-    private async Task<string> SeedAsync()
-    {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
-        await Client.BulkDocsAsync(db, Enumerable.Range(0, 5).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i}" }), newEdits: true);
-        return db;
-    }
-
-    private static async Task<CouchReplicationException> FailsAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false)
+    private async Task<CouchReplicationException> FailsAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false)
     {
         doc.RetriesPerRequest ??= 0;
-        return await Assert.ThrowsAsync<CouchReplicationException>(async () =>
-            await (await new ReplicationRegistry().StartAsync(doc, skipCertificateCheck)).Task.Completion.WaitAsync(Limit));
+        return await Assert.ThrowsAsync<CouchReplicationException>(() => RunAsync(doc, skipCertificateCheck));
     }
 
     private async Task AssertNotCreatedAsync(string targetDb) => Assert.Equal(HttpStatusCode.NotFound, await Client.StatusAsync(targetDb));
@@ -36,8 +25,8 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
     public async Task An_unknown_host_and_a_refused_port_are_Unreachable()
     {
         var sourceDb = await SeedAsync();
-        var unknown = await FailsAsync(new CouchReplicationDoc { Source = "http://no-such-host.invalid:5984/db", Target = server.NewDbUrl("target"), CreateTarget = true });
-        var refused = await FailsAsync(new CouchReplicationDoc { Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = $"http://127.0.0.1:{CouchServer.FreePort()}/db", CreateTarget = true });
+        var unknown = await FailsAsync(new CouchReplicationDoc { Source = "http://no-such-host.invalid:5984/db", Target = Server.NewDbUrl("target"), CreateTarget = true });
+        var refused = await FailsAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = $"http://127.0.0.1:{CouchServer.FreePort()}/db", CreateTarget = true });
 
         Assert.Equal(CouchErrorKind.Unreachable, unknown.Kind);
         Assert.Contains("no-such-host.invalid", unknown.Message);
@@ -57,13 +46,13 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
         };
         foreach (var answer in cases)
         {
-            await using var proxy = new FaultProxy(server.Url);
+            await using var proxy = new FaultProxy(Server.Url);
             proxy.Faults = r => r.Database == sourceDb ? answer : null;
             var targetDb = CouchServer.NewDbName("target");
 
             var error = await FailsAsync(new CouchReplicationDoc
             {
-                Source = new Uri(proxy.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true,
+                Source = Url(proxy, sourceDb), Target = Url(targetDb), CreateTarget = true,
             });
 
             Assert.Equal(CouchErrorKind.InvalidResponse, error.Kind);
@@ -76,19 +65,16 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
     public async Task Passwords_with_reserved_and_unicode_characters_work_from_the_url_and_as_credentials()
     {
         var sourceDb = await SeedAsync();
-        await Client.AddUserAsync("odd-user", OddPassword, sourceDb, server.IsCouchDb);
-        var plain = new UriBuilder(server.Url) { UserName = "", Password = "" }.Uri;
+        await Client.AddUserAsync("odd-user", OddPassword, sourceDb, Server.IsCouchDb);
+        var plain = new UriBuilder(Server.Url) { UserName = "", Password = "" }.Uri;
         var inUrl = new UriBuilder(new Uri(plain, sourceDb)) { UserName = "odd-user", Password = Uri.EscapeDataString(OddPassword) }.Uri.AbsoluteUri;
 
-        var fromUrl = await (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
-        {
-            Source = inUrl, Target = server.NewDbUrl("target"), CreateTarget = true,
-        })).Task.Completion.WaitAsync(Limit);
-        var fromCredential = await (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
+        var fromUrl = await RunAsync(new CouchReplicationDoc { Source = inUrl, Target = Server.NewDbUrl("target"), CreateTarget = true });
+        var fromCredential = await RunAsync(new CouchReplicationDoc
         {
             Source = new Uri(plain, sourceDb).AbsoluteUri, SourceCredential = new CouchCredential("odd-user", OddPassword),
-            Target = server.NewDbUrl("target"), CreateTarget = true,
-        })).Task.Completion.WaitAsync(Limit);
+            Target = Server.NewDbUrl("target"), CreateTarget = true,
+        });
 
         Assert.Equal(5, fromUrl.DocsWritten);
         Assert.Equal(5, fromCredential.DocsWritten);
@@ -100,11 +86,11 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
     public async Task Credentials_do_not_follow_a_redirect_to_another_host()
     {
         var sourceDb = await SeedAsync();
-        await using var elsewhere = new FaultProxy(server.Url);
-        await using var redirecting = new FaultProxy(server.Url);
+        await using var elsewhere = new FaultProxy(Server.Url);
+        await using var redirecting = new FaultProxy(Server.Url);
         redirecting.Faults = r => new Fault.Answer(301, "application/json", """{"error":"moved"}""", new Uri(new UriBuilder(elsewhere.Url) { UserName = "", Password = "" }.Uri, r.PathAndQuery.TrimStart('/')).AbsoluteUri);
 
-        var error = await FailsAsync(new CouchReplicationDoc { Source = new Uri(redirecting.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true });
+        var error = await FailsAsync(new CouchReplicationDoc { Source = Url(redirecting, sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true });
 
         Assert.Equal(301, error.StatusCode);
         Assert.Empty(elsewhere.Requests);
@@ -116,12 +102,9 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
     {
         var sourceDb = await SeedAsync();
         using var proxy = new TinyProxy();
-        await using var recorder = new FaultProxy(server.Url);
+        await using var recorder = new FaultProxy(Server.Url);
 
-        await (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
-        {
-            Source = new Uri(recorder.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url(),
-        })).Task.Completion.WaitAsync(Limit);
+        await RunAsync(new CouchReplicationDoc { Source = Url(recorder, sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url() });
 
         Assert.NotEmpty(recorder.Requests);
         Assert.All(recorder.Requests, r =>
@@ -135,9 +118,9 @@ public abstract class BadInputTests<TServer>(TServer server) : IClassFixture<TSe
     public async Task Tls_certificates_are_checked_unless_the_check_is_explicitly_skipped()
     {
         var sourceDb = await SeedAsync();
-        await using var tls = new TlsTerminator(server.Url);
+        await using var tls = new TlsTerminator(Server.Url);
         var targetDb = CouchServer.NewDbName("target");
-        CouchReplicationDoc Doc() => new() { Source = new Uri(tls.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
+        CouchReplicationDoc Doc() => new() { Source = new Uri(tls.Url, sourceDb).AbsoluteUri, Target = Url(targetDb), CreateTarget = true };
 
         var error = await FailsAsync(Doc());
         Assert.Equal(CouchErrorKind.Unreachable, error.Kind);

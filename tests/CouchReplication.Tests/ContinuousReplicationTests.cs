@@ -1,32 +1,18 @@
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
 /// <summary>Continuous replication and the session's task registry, against a real server.</summary>
-public abstract class ContinuousReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class ContinuousReplicationTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = Eventually.Limit;
-
     // Each test class has its own registry, so stopping everything here stops nothing of another class.
     private readonly ReplicationRegistry _registry = new();
 
-    private CouchTestClient Client => server.Client;
-
     private async Task<(string SourceDb, string TargetDb, CouchReplicationDoc Doc)> NewPairAsync(Action<CouchReplicationDoc>? edit = null)
     {
-        var sourceDb = CouchServer.NewDbName("source");
+        var sourceDb = await NewDbAsync("source");
         var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
-        var doc = new CouchReplicationDoc
-        {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri,
-            Target = new Uri(server.Url, targetDb).AbsoluteUri,
-            CreateTarget = true,
-            Continuous = true,
-        };
-        edit?.Invoke(doc);
-        return (sourceDb, targetDb, doc);
+        return (sourceDb, targetDb, Doc(sourceDb, targetDb, d => { d.Continuous = true; edit?.Invoke(d); }));
     }
 
     private async Task<CouchReplicationTask> StartAsync(ReplicationSettings settings) => (await _registry.StartAsync(settings)).Task;
@@ -42,7 +28,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         await NothingLost.AssertAsync(Client, sourceDb, targetDb);
     }
 
-    private static async Task StopAsync(CouchReplicationTask task)
+    private async Task StopAsync(CouchReplicationTask task)
     {
         task.Stop();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
@@ -141,20 +127,11 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
     [ServerFact]
     public async Task Fifty_continuous_replications_run_side_by_side_and_all_stop()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
+        var sourceDb = await NewDbAsync("source");
         var targets = Enumerable.Range(0, 50).Select(i => CouchServer.NewDbName($"target{i}")).ToList();
         var tasks = new List<CouchReplicationTask>();
         foreach (var target in targets)
-            tasks.Add(await StartAsync(new CouchReplicationDoc
-            {
-                Source = new Uri(server.Url, sourceDb).AbsoluteUri,
-                Target = new Uri(server.Url, target).AbsoluteUri,
-                CreateTarget = true,
-                Continuous = true,
-                WorkerProcesses = 1,
-                HttpConnections = 2,
-            }));
+            tasks.Add(await StartAsync(Doc(sourceDb, target, d => { d.Continuous = true; d.WorkerProcesses = 1; d.HttpConnections = 2; })));
 
         await Client.PutDocAsync(sourceDb, "everywhere", new Dictionary<string, object?>());
         await Eventually.HappensAsync(() => Task.FromResult(tasks.All(t => t.ToActiveTask().DocsWritten == 1)), "the document in all 50 targets");
@@ -172,7 +149,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : ICla
         await InSyncAsync(sourceDb, targetDb);
 
         var crashed = false;
-        await server.RestartAsync(TimeSpan.FromSeconds(3), async () =>
+        await Server.RestartAsync(TimeSpan.FromSeconds(3), async () =>
             await Eventually.HappensAsync(() => Task.FromResult(crashed = task.State == CouchReplicationState.Crashing), "the task crashing while the server is down"));
         Assert.True(crashed);
 

@@ -1,6 +1,5 @@
 using CouchReplication.Json;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -10,26 +9,16 @@ namespace CouchReplication.Tests;
 /// sequences listed from its first moment. On CouchDB the server's replicator runs the same
 /// scenario beside the engine and the two must agree.
 /// </summary>
-public abstract class CouchDbParityTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class CouchDbParityTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(3);
 
-    private CouchTestClient Client => server.Client;
-
-    private string Url(string db) => new Uri(server.Url, db).AbsoluteUri;
-
-    private static async Task<CouchReplicationResult> RunAsync(CouchReplicationDoc doc) =>
-        await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit);
-
+    /// <summary>Documents doc-0000 ... with n, in a new source database or added to <paramref name="db"/>.</summary>
     private async Task<string> SeedAsync(int count, int from = 0, string? db = null)
     {
-        if (db is null)
-        {
-            db = CouchServer.NewDbName("source");
-            await Client.CreateDbAsync(db);
-        }
-        await Client.BulkDocsAsync(db, Enumerable.Range(from, count)
-            .Select(i => (object)new Dictionary<string, object?> { ["_id"] = $"doc-{i:D4}", ["n"] = i }), newEdits: true);
+        var docs = Enumerable.Range(from, count).Select(i => (object)new Dictionary<string, object?> { ["_id"] = $"doc-{i:D4}", ["n"] = i });
+        if (db is null) return await NewDbAsync("source", docs);
+        await Client.BulkDocsAsync(db, docs, newEdits: true);
         return db;
     }
 
@@ -48,7 +37,7 @@ public abstract class CouchDbParityTests<TServer>(TServer server) : IClassFixtur
         string[] expected = ["_design/foo", "doc-0001", "slash/id", "with space"];
         Assert.Equal(expected, await Client.AllIdsAsync(targetDb));
         await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures, expected.Contains);
-        if (server.IsCouchDb)
+        if (Server.IsCouchDb)
         {
             var theirsDb = CouchServer.NewDbName("theirs");
             await Client.ReplicateOnServerAsync(new Dictionary<string, object?>
@@ -67,7 +56,7 @@ public abstract class CouchDbParityTests<TServer>(TServer server) : IClassFixtur
         var doc = CouchReplicationDoc.FromJson("""{"source": "s", "target": "t", "use_bulk_get": false}""");
         Assert.False(doc.UseBulkGet);
         Assert.Contains("\"use_bulk_get\": false", doc.ToJson());
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         doc.Source = new Uri(proxy.Url, sourceDb).AbsoluteUri;
         doc.Target = new Uri(proxy.Url, targetDb).AbsoluteUri;
         doc.CreateTarget = true;
@@ -105,7 +94,7 @@ public abstract class CouchDbParityTests<TServer>(TServer server) : IClassFixtur
         Assert.Equal((0L, 15L), (third.DocsWritten, third.History[0].DocsWritten));
         await NothingLost.AssertAsync(Client, sourceDb, targetDb, second.Failures);
 
-        if (server.IsCouchDb)
+        if (Server.IsCouchDb)
         {
             // The server's replicator over the same two steps writes the same totals into its log.
             var theirsSource = await SeedAsync(10);

@@ -1,6 +1,5 @@
 using System.Net;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -8,20 +7,19 @@ namespace CouchReplication.Tests;
 /// Nothing lost under faults: a fault proxy between the engine and the server resets, fails,
 /// stalls, cuts short and trickles requests, and the revision trees must still end identical.
 /// </summary>
-public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
     private const int Documents = 20_000;
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
-    private CouchTestClient Client => server.Client;
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
 
     /// <summary>One document in a hundred gets a second leaf (a conflict), one in forty is deleted.</summary>
     private static int ConflictsIn(int documents) => documents / 100;
 
-    private async Task<string> SeedAsync(int documents = Documents)
+    /// <summary>A new source database and the name of a target that does not exist yet.</summary>
+    private async Task<(string SourceDb, string TargetDb)> SeedAsync(int documents = Documents)
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
+        var db = await NewDbAsync("source");
         for (var from = 0; from < documents; from += 2000)
             await Client.BulkDocsAsync(db, Enumerable.Range(from, Math.Min(2000, documents - from))
                 .Select(i => (object)TestData.Revision($"doc-{i:D5}", [TestData.Rev(1, $"doc-{i}")])), newEdits: false);
@@ -30,29 +28,17 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
             .Select(i => (object)TestData.Revision($"doc-{i:D5}", [TestData.Rev(1, $"other-{i}")])), newEdits: false);
         await Client.BulkDocsAsync(db, Enumerable.Range(conflicts, documents / 40)
             .Select(i => (object)TestData.Revision($"doc-{i:D5}", [TestData.Rev(2, $"gone-{i}"), TestData.Rev(1, $"doc-{i}")], deleted: true)), newEdits: false);
-        return db;
+        return (db, CouchServer.NewDbName("target"));
     }
 
-    private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null)
-    {
-        var doc = new CouchReplicationDoc
-        {
-            Source = new Uri(proxy.Url, sourceDb).AbsoluteUri,
-            Target = new Uri(proxy.Url, targetDb).AbsoluteUri,
-            CreateTarget = true,
-            ConnectionTimeout = 2000,
-            RetriesPerRequest = 8,
-        };
-        edit?.Invoke(doc);
-        return doc;
-    }
+    private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null) =>
+        Doc(proxy, sourceDb, targetDb, d => { d.ConnectionTimeout = 2000; d.RetriesPerRequest = 8; edit?.Invoke(d); });
 
     /// <summary>Replicates the full dataset with <paramref name="fault"/> hitting about 5% of requests (seeded).</summary>
     private async Task AssertNothingLostAsync(Func<Random, Fault> fault)
     {
-        var sourceDb = await SeedAsync();
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync();
+        await using var proxy = new FaultProxy(Server.Url);
         var random = new Random(42);
         var hits = 0;
         proxy.Faults = _ =>
@@ -65,7 +51,7 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
             }
         };
 
-        var result = await NothingLost.ReplicateAsync(server, Through(proxy, sourceDb, targetDb), Limit);
+        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
 
         Assert.True(hits > 0, "the fault never struck");
         Assert.Equal(Documents + ConflictsIn(Documents), result.DocsWritten);
@@ -110,9 +96,8 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
     public async Task A_run_that_dies_without_a_final_checkpoint_resumes_from_its_last_one()
     {
         const int documents = 5000;
-        var sourceDb = await SeedAsync(documents);
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync(documents);
+        await using var proxy = new FaultProxy(Server.Url);
         var doc = Through(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 50; d.WorkerProcesses = 1; d.CheckpointInterval = 100; d.RetriesPerRequest = 0; });
         var task = (await new ReplicationRegistry().StartAsync(doc)).Task;
         var deadline = DateTime.UtcNow + Limit;
@@ -131,7 +116,7 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
         var checkpoint = log.RootElement.GetProperty("source_last_seq").ToString();
 
         proxy.Faults = null;
-        var resumed = await NothingLost.ReplicateAsync(server, doc, Limit);
+        var resumed = await ReplicateAsync(doc);
 
         Assert.Equal(checkpoint, resumed.History[0].StartLastSeq);
         // The batch in flight when everything went dark may have been written without its answer
@@ -145,9 +130,8 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
     public async Task A_checkpoint_never_names_a_sequence_whose_documents_are_not_written()
     {
         const int documents = 3000;
-        var sourceDb = await SeedAsync(documents);
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync(documents);
+        await using var proxy = new FaultProxy(Server.Url);
         var checkpointed = 0;
         // Once a checkpoint is on the target, every write fails.
         proxy.Faults = r =>
@@ -157,8 +141,7 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
         };
         var doc = Through(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 20; d.WorkerProcesses = 4; d.CheckpointInterval = 50; d.RetriesPerRequest = 0; });
 
-        await Assert.ThrowsAsync<CouchReplicationException>(async () =>
-            await (await new ReplicationRegistry().StartAsync(doc)).Task.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAsync<CouchReplicationException>(() => RunAsync(doc));
 
         using var log = await Client.GetJsonAsync($"{targetDb}/_local/{ReplicationIdOf(doc)}");
         var checkpoint = log.RootElement.GetProperty("source_last_seq").ToString();
@@ -174,38 +157,24 @@ public abstract class FaultTests<TServer>(TServer server) : IClassFixture<TServe
     [ServerFact]
     public async Task A_continuous_replication_crashes_through_an_outage_and_recovers()
     {
-        var sourceDb = await SeedAsync(10);
-        var targetDb = CouchServer.NewDbName("target");
-        await using var proxy = new FaultProxy(server.Url);
+        var (sourceDb, targetDb) = await SeedAsync(10);
+        await using var proxy = new FaultProxy(Server.Url);
         var doc = Through(proxy, sourceDb, targetDb, d => { d.Continuous = true; d.RetriesPerRequest = 1; d.ConnectionTimeout = 3000; });
         var task = (await new ReplicationRegistry().StartAsync(ReplicationSettings.From(doc) with { RestartDelay = TimeSpan.FromMilliseconds(200) })).Task;
-        await EventuallyAsync(() => task.ToActiveTask().DocsWritten == 10);
+        await Eventually.HappensAsync(() => Task.FromResult(task.ToActiveTask().DocsWritten == 10), "the ten documents written", Limit);
 
         proxy.Faults = _ => new Fault.Status(503);
-        await EventuallyAsync(() => task.State == CouchReplicationState.Crashing);
+        await Eventually.HappensAsync(() => Task.FromResult(task.State == CouchReplicationState.Crashing), "the task crashing in the outage", Limit);
         Assert.NotNull(task.ToActiveTask().Error);
         proxy.Faults = null;
 
         await Client.PutDocAsync(sourceDb, "after-the-outage", new Dictionary<string, object?>());
-        await EventuallyAsync(() => task.State == CouchReplicationState.Running && task.ToActiveTask().DocsWritten >= 1);
-        var deadline = DateTime.UtcNow + Limit;
-        while (await Client.StatusAsync($"{targetDb}/after-the-outage") != HttpStatusCode.OK)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the document written after the outage never arrived");
-            await Task.Delay(50);
-        }
+        await Eventually.HappensAsync(() => Task.FromResult(task.State == CouchReplicationState.Running && task.ToActiveTask().DocsWritten >= 1),
+            "the task running again", Limit);
+        await Eventually.HappensAsync(async () => await Client.StatusAsync($"{targetDb}/after-the-outage") == HttpStatusCode.OK,
+            "the document written after the outage in the target", Limit);
         task.Stop();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Limit;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the expected state never came");
-            await Task.Delay(20);
-        }
     }
 
     private static string ReplicationIdOf(CouchReplicationDoc doc) => Protocol.ReplicationIdentity.Compute(ReplicationSettings.From(doc), null);

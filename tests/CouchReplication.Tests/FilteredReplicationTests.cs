@@ -1,5 +1,4 @@
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -7,24 +6,24 @@ namespace CouchReplication.Tests;
 /// Selective replication: each filter must select what the server's own replicator selects for
 /// the same document (compared directly on CouchDB) and the expected ids everywhere.
 /// </summary>
-public abstract class FilteredReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class FilteredReplicationTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
     private const string FilterFunction = "function (doc, req) { return doc.type === req.query.type; }";
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
 
-    private CouchTestClient Client => server.Client;
+    /// <summary>The documents of type a in the seeded source: what a filter for type a selects.</summary>
+    private static readonly string[] TypeA = ["a-conflict", "a-deleted", "a1", "a2"];
+
+    protected override ReplicationRegistry Registry => ReplicationRegistry.Session;
 
     /// <summary>Two documents of type a, one of type b, a deleted type-a document, a type-a conflict, and a design document.</summary>
     private async Task<string> SeedAsync()
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
-        await Client.BulkDocsAsync(db,
+        var db = await NewDbAsync("source",
         [
             new Dictionary<string, object?> { ["_id"] = "a1", ["type"] = "a" },
             new Dictionary<string, object?> { ["_id"] = "a2", ["type"] = "a" },
             new Dictionary<string, object?> { ["_id"] = "b1", ["type"] = "b" },
-        ], newEdits: true);
+        ]);
         var rev = await Client.PutDocAsync(db, "a-deleted", new Dictionary<string, object?> { ["type"] = "a" });
         await Client.PutDocAsync(db, "a-deleted", new Dictionary<string, object?> { ["_rev"] = rev, ["_deleted"] = true, ["type"] = "a" });
         var left = TestData.Revision("a-conflict", [TestData.Rev(1, "left")], value: "left");
@@ -44,10 +43,7 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
     {
         var sourceDb = await SeedAsync();
         var targetDb = CouchServer.NewDbName("target");
-        var doc = new CouchReplicationDoc { Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
-        filter(doc);
-
-        var result = await NothingLost.ReplicateAsync(server, doc, Limit, expected.Contains, ReplicationRegistry.Session);
+        var result = await ReplicateAsync(Doc(sourceDb, targetDb, filter), expected.Contains);
 
         Assert.True(result.Ok);
         var ours = await Client.SnapshotAsync(targetDb);
@@ -55,13 +51,13 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
         var source = await Client.SnapshotAsync(sourceDb);
         Assert.All(ours, tree => Assert.Equal(source[tree.Key], tree.Value));
 
-        if (server.IsCouchDb)
+        if (Server.IsCouchDb)
         {
             var theirsDb = CouchServer.NewDbName("native");
             var native = new Dictionary<string, object?>(sameFilterAsJson)
             {
-                ["source"] = new Uri(server.Url, sourceDb).AbsoluteUri,
-                ["target"] = new Uri(server.Url, theirsDb).AbsoluteUri,
+                ["source"] = Url(sourceDb),
+                ["target"] = Url(theirsDb),
                 ["create_target"] = true,
             };
             await Client.ReplicateOnServerAsync(native);
@@ -75,24 +71,24 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
             new() { ["doc_ids"] = new[] { "a1", "a-deleted", "_design/app", "no-such-doc" } },
             "_design/app", "a-deleted", "a1");
 
+    /// <summary><see cref="AssertSelectsAsync"/> for a filter with one query parameter.</summary>
+    private Task AssertFilterSelectsAsync(string filter, string parameter, string value, params string[] expected) =>
+        AssertSelectsAsync(d => { d.Filter = filter; d.QueryParams = new Dictionary<string, object?> { [parameter] = value }; },
+            new() { ["filter"] = filter, ["query_params"] = new Dictionary<string, object?> { [parameter] = value } },
+            expected);
+
     [ServerFact]
-    public Task A_filter_function_selects_with_its_query_params() =>
-        AssertSelectsAsync(d => { d.Filter = "app/bytype"; d.QueryParams = new Dictionary<string, object?> { ["type"] = "a" }; },
-            new() { ["filter"] = "app/bytype", ["query_params"] = new Dictionary<string, object?> { ["type"] = "a" } },
-            "a-conflict", "a-deleted", "a1", "a2");
+    public Task A_filter_function_selects_with_its_query_params() => AssertFilterSelectsAsync("app/bytype", "type", "a", TypeA);
 
     [ServerFact]
     public Task A_selector_selects_the_documents_it_matches() =>
         AssertSelectsAsync(d => d.SetField("selector", """{"type": "a"}"""),
             new() { ["selector"] = new Dictionary<string, object?> { ["type"] = "a" } },
-            "a-conflict", "a-deleted", "a1", "a2");
+            TypeA);
 
     // The tombstone keeps its body, and both servers run the map function over it.
     [ServerFact]
-    public Task A_view_filter_selects_what_the_map_function_emits() =>
-        AssertSelectsAsync(d => { d.Filter = "_view"; d.QueryParams = new Dictionary<string, object?> { ["view"] = "app/as" }; },
-            new() { ["filter"] = "_view", ["query_params"] = new Dictionary<string, object?> { ["view"] = "app/as" } },
-            "a-conflict", "a-deleted", "a1", "a2");
+    public Task A_view_filter_selects_what_the_map_function_emits() => AssertFilterSelectsAsync("_view", "view", "app/as", TypeA);
 
     [ServerFact]
     public async Task A_changed_filter_function_is_a_new_replication_that_starts_afresh()
@@ -100,12 +96,12 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
         var sourceDb = await SeedAsync();
         var doc = new CouchReplicationDoc
         {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true,
+            Source = Url(sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true,
             Filter = "app/bytype", QueryParams = new Dictionary<string, object?> { ["type"] = "a" },
         };
         // Type a: a1, a2, a-conflict; the deleted one keeps its type, so it passes too.
         Func<string, bool> typeA = id => id.StartsWith('a');
-        var first = await NothingLost.ReplicateAsync(server, doc, Limit, typeA, ReplicationRegistry.Session);
+        var first = await ReplicateAsync(doc, typeA);
 
         using (var ddoc = await Client.GetJsonAsync($"{sourceDb}/_design/app"))
             await Client.PutDocAsync(sourceDb, "_design/app", new Dictionary<string, object?>
@@ -113,7 +109,7 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
                 ["_rev"] = ddoc.RootElement.GetProperty("_rev").GetString(),
                 ["filters"] = new Dictionary<string, object?> { ["bytype"] = FilterFunction.Replace("doc.type", "doc['type']") },
             });
-        var second = await NothingLost.ReplicateAsync(server, doc, Limit, typeA, ReplicationRegistry.Session);
+        var second = await ReplicateAsync(doc, typeA);
 
         Assert.NotEqual(first.ReplicationId, second.ReplicationId);
         Assert.Equal("0", second.History[0].StartLastSeq);
@@ -128,7 +124,7 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
         {
             var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicationRegistry.Session.StartAsync(new CouchReplicationDoc
             {
-                Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true, Filter = filter,
+                Source = Url(sourceDb), Target = Url(targetDb), CreateTarget = true, Filter = filter,
             }));
             Assert.Equal(CouchErrorKind.FilterNotFound, error.Kind);
             Assert.Contains(filter, error.Message);
@@ -146,17 +142,11 @@ public abstract class FilteredReplicationTests<TServer>(TServer server) : IClass
         var later = Enumerable.Range(3, results.GetArrayLength() - 3).Select(i => results[i].GetProperty("id").GetString()!).Order(StringComparer.Ordinal);
 
         var sinceDb = CouchServer.NewDbName("since");
-        await NothingLost.ReplicateAsync(server, new CouchReplicationDoc
-        {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, sinceDb).AbsoluteUri, CreateTarget = true, SinceSeq = third,
-        }, Limit, later.Contains, ReplicationRegistry.Session);
+        await ReplicateAsync(Doc(sourceDb, sinceDb, d => d.SinceSeq = third), later.Contains);
         Assert.Equal(later, (await Client.SnapshotAsync(sinceDb)).Keys);
 
         var winnersDb = CouchServer.NewDbName("winners");
-        await NothingLost.ReplicateAsync(server, new CouchReplicationDoc
-        {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, winnersDb).AbsoluteUri, CreateTarget = true, WinningRevsOnly = true,
-        }, Limit, registry: ReplicationRegistry.Session);
+        await ReplicateAsync(Doc(sourceDb, winnersDb, d => d.WinningRevsOnly = true));
         using var leaves = await Client.GetJsonAsync($"{winnersDb}/a-conflict?open_revs=all");
         Assert.Equal(1, leaves.RootElement.GetArrayLength());
     }

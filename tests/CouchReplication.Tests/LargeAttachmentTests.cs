@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CouchReplication.Tests.Servers;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace CouchReplication.Tests;
@@ -17,17 +16,16 @@ public sealed class MemoryMeasurement
 /// attachment. Real CouchDB only: pouchdb-server answers JSON, with the attachment inline.
 /// </summary>
 [Collection(MemoryMeasurement.Name)]
-public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHelper output) : IClassFixture<CouchDbServer>
+public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHelper output) : ServerTests<CouchDbServer>(server)
 {
     private const long Size = 200L * 1024 * 1024;
 
     [ServerFact(CouchDbOnly = "multipart attachments (pouchdb-server sends them inline as base64)")]
     public async Task A_200_MB_attachment_streams_through_without_being_held_in_memory()
     {
-        var sourceDb = CouchServer.NewDbName("source");
+        var sourceDb = await NewDbAsync("source");
         var targetDb = CouchServer.NewDbName("target");
-        await server.Client.CreateDbAsync(sourceDb);
-        await server.Client.PutAttachmentAsync(sourceDb, "big", null, "big.bin", "application/octet-stream", new PatternStream(Size, 7));
+        await Client.PutAttachmentAsync(sourceDb, "big", null, "big.bin", "application/octet-stream", new PatternStream(Size, 7));
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -35,10 +33,7 @@ public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHe
         var baseline = process.WorkingSet64;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var peak = baseline;
-        var task = (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
-        {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true,
-        })).Task;
+        var task = (await new ReplicationRegistry().StartAsync(Doc(sourceDb, targetDb))).Task;
         while (!task.Completion.IsCompleted)
         {
             process.Refresh();
@@ -51,8 +46,8 @@ public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHe
         output.WriteLine($"200 MB attachment: working set grew {growth / 1024 / 1024} MB at peak, {allocated / 1024 / 1024} MB allocated in all");
 
         Assert.Equal(1, result.DocsWritten);
-        Assert.Equal(await server.Client.AttachmentHashAsync(sourceDb, "big", "big.bin"), await server.Client.AttachmentHashAsync(targetDb, "big", "big.bin"));
+        Assert.Equal(await Client.AttachmentHashAsync(sourceDb, "big", "big.bin"), await Client.AttachmentHashAsync(targetDb, "big", "big.bin"));
         Assert.InRange(growth, long.MinValue, 64L * 1024 * 1024);
-        await NothingLost.AssertAsync(server.Client, sourceDb, targetDb, result.Failures);
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures);
     }
 }

@@ -1,24 +1,11 @@
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
 /// <summary>Proxies, custom headers, the auth object and socket options, against a real server (and a real proxy).</summary>
-public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class NetworkOptionTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
-
-    private CouchTestClient Client => server.Client;
-
-    private async Task<string> SeedAsync()
-    {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
-        await Client.BulkDocsAsync(db, Enumerable.Range(0, 10).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i}" }), newEdits: true);
-        return db;
-    }
-
-    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
+    private Task<string> SeedAsync() => NewDbAsync("source", Enumerable.Range(0, 10).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i}" }));
 
     [ServerFact(RequiresProgram = "tinyproxy")]
     public async Task Both_ends_go_through_an_authenticating_http_proxy()
@@ -29,7 +16,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
 
         var result = await ReplicateAsync(new CouchReplicationDoc
         {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true,
+            Source = Url(sourceDb), Target = Url(targetDb), CreateTarget = true,
             Proxy = proxy.Url(),
         });
 
@@ -48,7 +35,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
 
         await ReplicateAsync(new CouchReplicationDoc
         {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true,
+            Source = Url(sourceDb), Target = Url(targetDb), CreateTarget = true,
             SourceProxy = proxy.Url(),
         });
         Assert.Contains($"/{sourceDb}/_changes", proxy.LogText());
@@ -56,7 +43,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
 
         var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicateAsync(new CouchReplicationDoc
         {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true,
+            Source = Url(sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true,
             Proxy = proxy.Url("wrong-proxy-password"),
         }));
         Assert.Equal(CouchErrorKind.Unauthorized, error.Kind);
@@ -67,13 +54,13 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
     public async Task Https_goes_through_the_proxy_in_a_connect_tunnel()
     {
         using var proxy = new TinyProxy();
-        await using var tls = new TlsTerminator(server.Url);
+        await using var tls = new TlsTerminator(Server.Url);
         var sourceDb = await SeedAsync();
 
-        var result = await (await new ReplicationRegistry().StartAsync(new CouchReplicationDoc
+        var result = await RunAsync(new CouchReplicationDoc
         {
-            Source = new Uri(tls.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url(),
-        }, skipCertificateCheck: true)).Task.Completion.WaitAsync(Limit);
+            Source = new Uri(tls.Url, sourceDb).AbsoluteUri, Target = Server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url(),
+        }, skipCertificateCheck: true);
 
         Assert.Equal(10, result.DocsWritten);
         Assert.Contains($"CONNECT 127.0.0.1:{tls.Url.Port}", proxy.LogText());
@@ -84,7 +71,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
     public async Task Custom_headers_go_to_their_end_only_and_the_auth_object_authenticates()
     {
         var sourceDb = await SeedAsync();
-        await using var recorder = new FaultProxy(server.Url);
+        await using var recorder = new FaultProxy(Server.Url);
         var bare = new UriBuilder(recorder.Url) { UserName = "", Password = "" }.Uri;
         var targetDb = CouchServer.NewDbName("target");
         Dictionary<string, object?> End(string db, string header) => new()
@@ -124,7 +111,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : IClassFixtur
         var sourceDb = await SeedAsync();
         var doc = new CouchReplicationDoc
         {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = server.NewDbUrl("target"), CreateTarget = true,
+            Source = Url(sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true,
             SocketOptions = "[{keepalive, true}, {nodelay, false}, {sndbuf, 4096}]",
         };
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CouchReplication.Json;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

@@ -1,28 +1,23 @@
 using System.Net;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
 /// <summary>One-shot replication end to end against a real server: the revision trees must match exactly.</summary>
-public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class OneShotReplicationTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(3);
 
-    private CouchTestClient Client => server.Client;
-
-    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) =>
-        NothingLost.ReplicateAsync(server, doc, Limit, registry: ReplicationRegistry.Session);
+    protected override ReplicationRegistry Registry => ReplicationRegistry.Session;
 
     private static async Task<CouchReplicationTask> StartAsync(CouchReplicationDoc doc) =>
         (await ReplicationRegistry.Session.StartAsync(doc)).Task;
 
     private async Task<(string Db, string Url)> SeededSourceAsync()
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
+        var db = await NewDbAsync("source");
         await TestData.SeedEverythingAsync(Client, db);
-        return (db, new Uri(server.Url, db).AbsoluteUri);
+        return (db, Url(db));
     }
 
     [ServerFact]
@@ -31,7 +26,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         var (sourceDb, source) = await SeededSourceAsync();
         var targetDb = CouchServer.NewDbName("target");
 
-        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true });
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = Url(targetDb), CreateTarget = true });
 
         Assert.True(result.Ok);
         Assert.False(result.NoChanges);
@@ -48,10 +43,10 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     {
         var (sourceDb, source) = await SeededSourceAsync();
         var targetDb = CouchServer.NewDbName("target");
-        var doc = new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true };
+        var doc = new CouchReplicationDoc { Source = source, Target = Url(targetDb), CreateTarget = true };
 
         var settings = ReplicationSettings.From(doc) with { UseBulkGet = false };
-        var result = await NothingLost.ReplicateAsync(server, settings, Limit, registry: ReplicationRegistry.Session);
+        var result = await ReplicateAsync(settings);
 
         Assert.True(result.Ok);
         Assert.Equal(await Client.SnapshotAsync(sourceDb), await Client.SnapshotAsync(targetDb));
@@ -61,7 +56,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     public async Task A_second_run_transfers_nothing()
     {
         var (_, source) = await SeededSourceAsync();
-        var doc = new CouchReplicationDoc { Source = source, Target = server.NewDbUrl("target"), CreateTarget = true };
+        var doc = new CouchReplicationDoc { Source = source, Target = Server.NewDbUrl("target"), CreateTarget = true };
         var first = await ReplicateAsync(doc);
 
         var second = await ReplicateAsync(doc);
@@ -79,7 +74,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     {
         var (sourceDb, source) = await SeededSourceAsync();
         var targetDb = CouchServer.NewDbName("target");
-        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true });
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = Url(targetDb), CreateTarget = true });
 
         foreach (var db in new[] { sourceDb, targetDb })
         {
@@ -100,7 +95,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     public async Task Opaque_string_sequences_are_kept_as_json_strings()
     {
         var (sourceDb, source) = await SeededSourceAsync();
-        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = server.NewDbUrl("target"), CreateTarget = true });
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = Server.NewDbUrl("target"), CreateTarget = true });
 
         using var log = await Client.GetJsonAsync($"{sourceDb}/_local/{result.ReplicationId}");
         var seq = log.RootElement.GetProperty("source_last_seq");
@@ -113,18 +108,9 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     public async Task A_run_stopped_half_way_resumes_and_transfers_only_the_rest()
     {
         const int total = 2000;
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
-        await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, total).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D5}", ["n"] = i }), newEdits: true);
+        var sourceDb = await NewDbAsync("source", Enumerable.Range(0, total).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D5}", ["n"] = i }));
         var targetDb = CouchServer.NewDbName("target");
-        var doc = new CouchReplicationDoc
-        {
-            Source = new Uri(server.Url, sourceDb).AbsoluteUri,
-            Target = new Uri(server.Url, targetDb).AbsoluteUri,
-            CreateTarget = true,
-            WorkerProcesses = 1,
-            WorkerBatchSize = 10,
-        };
+        var doc = Doc(sourceDb, targetDb, d => { d.WorkerProcesses = 1; d.WorkerBatchSize = 10; });
 
         var job = await StartAsync(doc);
         var deadline = DateTime.UtcNow + Limit;
@@ -149,17 +135,15 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     [ServerFact]
     public async Task A_target_that_has_some_revisions_receives_only_the_missing_ones()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
-        await Client.CreateDbAsync(targetDb);
+        var sourceDb = await NewDbAsync("source");
+        var targetDb = await NewDbAsync("target");
         string R(int g, int i) => TestData.Rev(g, $"doc-{i}-{g}");
         await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 50).Select(i => (object)TestData.Revision($"doc-{i:D2}", [R(2, i), R(1, i)])), newEdits: false);
         // The target already has 20 documents whole and 10 at their first revision only.
         await Client.BulkDocsAsync(targetDb, Enumerable.Range(0, 20).Select(i => (object)TestData.Revision($"doc-{i:D2}", [R(2, i), R(1, i)])), newEdits: false);
         await Client.BulkDocsAsync(targetDb, Enumerable.Range(20, 10).Select(i => (object)TestData.Revision($"doc-{i:D2}", [R(1, i)])), newEdits: false);
 
-        var result = await ReplicateAsync(new CouchReplicationDoc { Source = new Uri(server.Url, sourceDb).AbsoluteUri, Target = new Uri(server.Url, targetDb).AbsoluteUri });
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = Url(targetDb) });
 
         Assert.Equal(50, result.History[0].MissingChecked);
         Assert.Equal(30, result.History[0].MissingFound);
@@ -173,7 +157,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         var (sourceDb, source) = await SeededSourceAsync();
         var targetDb = CouchServer.NewDbName("target");
 
-        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true, UseCheckpoints = false });
+        var result = await ReplicateAsync(new CouchReplicationDoc { Source = source, Target = Url(targetDb), CreateTarget = true, UseCheckpoints = false });
 
         Assert.True(result.DocsWritten > 0);
         Assert.Equal(HttpStatusCode.NotFound, await Client.StatusAsync($"{sourceDb}/_local/{result.ReplicationId}"));
@@ -189,7 +173,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
         var targetDb = CouchServer.NewDbName("target");
 
         var error = await Assert.ThrowsAsync<CouchReplicationException>(() =>
-            ReplicateAsync(new CouchReplicationDoc { Source = wrong, Target = new Uri(server.Url, targetDb).AbsoluteUri, CreateTarget = true }));
+            ReplicateAsync(new CouchReplicationDoc { Source = wrong, Target = Url(targetDb), CreateTarget = true }));
 
         Assert.Equal(CouchErrorKind.Unauthorized, error.Kind);
         Assert.Equal("CouchReplication.Unauthorized", error.ErrorId);
@@ -203,9 +187,9 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : IClassF
     {
         var (_, source) = await SeededSourceAsync();
         var missingSource = await Assert.ThrowsAsync<CouchReplicationException>(() =>
-            ReplicateAsync(new CouchReplicationDoc { Source = server.NewDbUrl("absent"), Target = server.NewDbUrl("target"), CreateTarget = true }));
+            ReplicateAsync(new CouchReplicationDoc { Source = Server.NewDbUrl("absent"), Target = Server.NewDbUrl("target"), CreateTarget = true }));
         var missingTarget = await Assert.ThrowsAsync<CouchReplicationException>(() =>
-            ReplicateAsync(new CouchReplicationDoc { Source = source, Target = server.NewDbUrl("absent") }));
+            ReplicateAsync(new CouchReplicationDoc { Source = source, Target = Server.NewDbUrl("absent") }));
 
         Assert.Equal(CouchErrorKind.DbNotFound, missingSource.Kind);
         Assert.Contains("source database", missingSource.Message);

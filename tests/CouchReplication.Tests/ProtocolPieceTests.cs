@@ -3,7 +3,6 @@ using System.Text.Json;
 using CouchReplication.Json;
 using CouchReplication.Multipart;
 using CouchReplication.Protocol;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

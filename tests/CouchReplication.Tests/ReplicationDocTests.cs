@@ -2,7 +2,6 @@ using System.Text.Json;
 using CouchReplication.Http;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

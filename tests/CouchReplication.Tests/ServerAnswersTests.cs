@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using CouchReplication.ServerMode;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

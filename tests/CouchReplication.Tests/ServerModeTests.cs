@@ -1,7 +1,6 @@
 using System.Net;
 using CouchReplication.ServerMode;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -10,26 +9,17 @@ namespace CouchReplication.Tests;
 /// through <see cref="ServerReplicator"/>. The server replicates between its own databases, so
 /// the documents name them by the URL it listens on, with the admin's credentials.
 /// </summary>
-public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class ServerModeTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
     private const string WrongPassword = "not-the-password";
 
-    private CouchTestClient Client => server.Client;
+    private ServerReplicator Connect() => ServerReplicator.Connect(Server.Url.AbsoluteUri);
 
-    private ServerReplicator Connect() => ServerReplicator.Connect(server.Url.AbsoluteUri);
+    private Task<string> SourceAsync(int docs) =>
+        NewDbAsync("source", Enumerable.Range(0, docs).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D5}", ["n"] = i }));
 
-    private string DbUrl(string db) => new Uri(server.Url, db).AbsoluteUri;
-
-    private async Task<string> SourceAsync(int docs)
-    {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
-        await Client.BulkDocsAsync(db, Enumerable.Range(0, docs).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D5}", ["n"] = i }), newEdits: true);
-        return db;
-    }
-
-    private CouchReplicationDoc Doc(string sourceDb, string targetDb, bool continuous = false) =>
-        new() { Source = DbUrl(sourceDb), Target = DbUrl(targetDb), CreateTarget = true, Continuous = continuous };
+    /// <summary>The base's document with continuous always set, as the server is sent it.</summary>
+    private CouchReplicationDoc Doc(string sourceDb, string targetDb, bool continuous = false) => Doc(sourceDb, targetDb, d => d.Continuous = continuous);
 
     private static List<ReplicationMessage> Messages(ServerReplicator replicator)
     {
@@ -54,8 +44,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
     [ServerFact]
     public async Task A_one_shot_replication_runs_on_the_server_and_every_revision_tree_arrives()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
+        var sourceDb = await NewDbAsync("source");
         await TestData.SeedEverythingAsync(Client, sourceDb);
         var targetDb = CouchServer.NewDbName("target");
         using var replicator = Connect();
@@ -95,7 +84,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
     {
         var sourceDb = await SourceAsync(5);
         var targetDb = CouchServer.NewDbName("target");
-        var plain = new UriBuilder(server.Url) { UserName = "", Password = "" }.Uri;
+        var plain = new UriBuilder(Server.Url) { UserName = "", Password = "" }.Uri;
         var admin = new CouchCredential(CouchServer.AdminUser, CouchServer.AdminPassword);
         using var replicator = ServerReplicator.Connect(plain.AbsoluteUri, admin);
 
@@ -120,7 +109,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
     {
         var sourceDb = await SourceAsync(1);
         var targetDb = CouchServer.NewDbName("target");
-        using var replicator = ServerReplicator.Connect(new UriBuilder(server.Url) { Password = WrongPassword }.Uri.AbsoluteUri);
+        using var replicator = ServerReplicator.Connect(new UriBuilder(Server.Url) { Password = WrongPassword }.Uri.AbsoluteUri);
 
         var error = await Assert.ThrowsAsync<CouchReplicationException>(() => replicator.ReplicateAsync(Doc(sourceDb, targetDb)));
 
@@ -136,7 +125,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
         var sourceDb = await SourceAsync(1);
         using var replicator = Connect();
         var doc = Doc(sourceDb, CouchServer.NewDbName("target"));
-        doc.Source = new UriBuilder(DbUrl(sourceDb)) { Password = WrongPassword }.Uri.AbsoluteUri;
+        doc.Source = new UriBuilder(Url(sourceDb)) { Password = WrongPassword }.Uri.AbsoluteUri;
 
         var error = await Assert.ThrowsAsync<CouchReplicationException>(() => replicator.ReplicateAsync(doc));
 
@@ -210,7 +199,7 @@ public abstract class ServerModeTests<TServer>(TServer server) : IClassFixture<T
     {
         var user = "user" + Guid.NewGuid().ToString("N")[..8];
         await Client.CreateUserAsync(user, "their-password");
-        var plain = new UriBuilder(server.Url) { UserName = "", Password = "" }.Uri.AbsoluteUri;
+        var plain = new UriBuilder(Server.Url) { UserName = "", Password = "" }.Uri.AbsoluteUri;
         using var replicator = ServerReplicator.Connect(plain, new CouchCredential(user, "their-password"));
 
         var persist = await Assert.ThrowsAsync<CouchReplicationException>(() =>

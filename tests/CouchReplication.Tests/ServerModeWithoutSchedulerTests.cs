@@ -1,7 +1,6 @@
 using System.Net;
 using CouchReplication.ServerMode;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -10,17 +9,9 @@ namespace CouchReplication.Tests;
 /// 1.x-style. What it cannot do (name or cancel a transient replication) must be said, not
 /// reported as done.
 /// </summary>
-public sealed class ServerModeWithoutSchedulerOnPouchDb(PouchDbServer server) : IClassFixture<PouchDbServer>
+public sealed class ServerModeWithoutSchedulerOnPouchDb(PouchDbServer server) : ServerTests<PouchDbServer>(server)
 {
-    private CouchTestClient Client => server.Client;
-
-    private CouchReplicationDoc ContinuousDoc(string sourceDb, string targetDb) => new()
-    {
-        Source = new Uri(server.Url, sourceDb).AbsoluteUri,
-        Target = new Uri(server.Url, targetDb).AbsoluteUri,
-        CreateTarget = true,
-        Continuous = true,
-    };
+    private CouchReplicationDoc ContinuousDoc(string sourceDb, string targetDb) => Doc(sourceDb, targetDb, d => d.Continuous = true);
 
     private static List<ReplicationMessage> Messages(ServerReplicator replicator)
     {
@@ -32,11 +23,10 @@ public sealed class ServerModeWithoutSchedulerOnPouchDb(PouchDbServer server) : 
     [ServerFact]
     public async Task A_continuous_replication_it_names_no_id_for_is_said_to_be_unstoppable_and_is()
     {
-        var sourceDb = CouchServer.NewDbName("source");
+        var sourceDb = await NewDbAsync("source");
         var targetDb = CouchServer.NewDbName("target");
-        await Client.CreateDbAsync(sourceDb);
         var doc = ContinuousDoc(sourceDb, targetDb);
-        using var replicator = ServerReplicator.Connect(server.Url.AbsoluteUri);
+        using var replicator = ServerReplicator.Connect(Server.Url.AbsoluteUri);
 
         var started = await replicator.StartAsync(doc);
 
@@ -56,10 +46,9 @@ public sealed class ServerModeWithoutSchedulerOnPouchDb(PouchDbServer server) : 
     [ServerFact]
     public async Task Persistent_replications_show_the_state_their_documents_record_and_the_listing_says_why()
     {
-        var sourceDb = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(sourceDb);
+        var sourceDb = await NewDbAsync("source");
         var doc = ContinuousDoc(sourceDb, CouchServer.NewDbName("target"));
-        using var replicator = ServerReplicator.Connect(server.Url.AbsoluteUri);
+        using var replicator = ServerReplicator.Connect(Server.Url.AbsoluteUri);
 
         var started = await replicator.PersistAsync(doc);
         var first = await replicator.ActiveTasksAsync(includeInactive: false);

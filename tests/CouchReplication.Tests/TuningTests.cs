@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 
@@ -8,39 +7,32 @@ namespace CouchReplication.Tests;
 /// The tuning options change what goes over the wire: observed through a recording proxy
 /// between the engine and the server.
 /// </summary>
-public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class TuningTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+    private Task<string> SeedAsync(int docs) => NewDbAsync("source", Enumerable.Range(0, docs).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D4}" }));
 
-    private CouchTestClient Client => server.Client;
+    private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, Action<CouchReplicationDoc> edit) =>
+        Doc(proxy, sourceDb, CouchServer.NewDbName("target"), edit);
 
-    private async Task<string> SeedAsync(int docs)
+    /// <summary>
+    /// A replication through a proxy that answers with <paramref name="faults"/>, which must fail
+    /// with an error of <paramref name="kind"/>; returns the requests the proxy saw.
+    /// </summary>
+    private async Task<IReadOnlyList<RecordedRequest>> FailsThroughAsync(string sourceDb, CouchErrorKind kind,
+        Func<RecordedRequest, Fault?> faults, Action<CouchReplicationDoc> edit)
     {
-        var db = CouchServer.NewDbName("source");
-        await Client.CreateDbAsync(db);
-        await Client.BulkDocsAsync(db, Enumerable.Range(0, docs).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D4}" }), newEdits: true);
-        return db;
-    }
-
-    private Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc) => NothingLost.ReplicateAsync(server, doc, Limit);
-
-    private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, Action<CouchReplicationDoc> edit)
-    {
-        var doc = new CouchReplicationDoc
-        {
-            Source = new Uri(proxy.Url, sourceDb).AbsoluteUri,
-            Target = new Uri(proxy.Url, CouchServer.NewDbName("target")).AbsoluteUri,
-            CreateTarget = true,
-        };
-        edit(doc);
-        return doc;
+        await using var proxy = new FaultProxy(Server.Url);
+        proxy.Faults = faults;
+        var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicateAsync(Through(proxy, sourceDb, edit)));
+        Assert.Equal(kind, error.Kind);
+        return [.. proxy.Requests];
     }
 
     [ServerFact]
     public async Task Worker_batch_size_bounds_every_changes_page_and_revs_diff()
     {
         var sourceDb = await SeedAsync(50);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
 
         var result = await ReplicateAsync(Through(proxy, sourceDb, d => d.WorkerBatchSize = 7));
 
@@ -59,7 +51,7 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
     public async Task Revs_diff_is_left_out_while_the_target_lacks_everything_and_asked_again_when_it_has_it()
     {
         var sourceDb = await SeedAsync(200);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         var doc = Through(proxy, sourceDb, d => d.WorkerBatchSize = 10);
 
         var first = await ReplicateAsync(doc);
@@ -80,17 +72,17 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
     {
         var sourceDb = await SeedAsync(300);
         // http_connections is per server, and each end of a replication is a server of its own.
-        await using var serial = new FaultProxy(server.Url);
+        await using var serial = new FaultProxy(Server.Url);
         var serialDoc = Through(serial, sourceDb, d => { d.WorkerBatchSize = 5; d.WorkerProcesses = 4; d.HttpConnections = 1; });
         await ReplicateAsync(serialDoc);
         Assert.Equal(1, serial.MaxInFlight(sourceDb));
         Assert.Equal(1, serial.MaxInFlight(new Uri(serialDoc.TargetUrl!).Segments[^1].TrimEnd('/')));
 
-        await using var oneWorker = new FaultProxy(server.Url);
+        await using var oneWorker = new FaultProxy(Server.Url);
         await ReplicateAsync(Through(oneWorker, sourceDb, d => { d.WorkerBatchSize = 5; d.WorkerProcesses = 1; d.HttpConnections = 8; }));
         Assert.Equal(1, oneWorker.MaxInFlight("_bulk_docs"));
 
-        await using var parallel = new FaultProxy(server.Url);
+        await using var parallel = new FaultProxy(Server.Url);
         await ReplicateAsync(Through(parallel, sourceDb, d => { d.WorkerBatchSize = 5; d.WorkerProcesses = 4; d.HttpConnections = 8; }));
         Assert.InRange(parallel.MaxInFlight("_bulk_docs"), 1, 4);
         Assert.InRange(parallel.MaxInFlight(), 2, 16);
@@ -100,7 +92,7 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
     public async Task Retries_per_request_retries_a_failing_endpoint_that_many_times()
     {
         var sourceDb = await SeedAsync(3);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         var failures = 0;
         proxy.Faults = r => r.Kind == "_bulk_docs" && Interlocked.Increment(ref failures) <= 2 ? new Fault.Status(503) : null;
 
@@ -109,37 +101,28 @@ public abstract class TuningTests<TServer>(TServer server) : IClassFixture<TServ
         Assert.Equal(3, result.DocsWritten);
         Assert.Equal(3, proxy.Requests.Count(r => r.Kind == "_bulk_docs"));
 
-        await using var always = new FaultProxy(server.Url);
-        always.Faults = r => r.Kind == "_bulk_docs" ? new Fault.Status(500) : null;
-        var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicateAsync(Through(always, sourceDb, d => d.RetriesPerRequest = 1)));
-        Assert.Equal(CouchErrorKind.ServerError, error.Kind);
-        Assert.Equal(2, always.Requests.Count(r => r.Kind == "_bulk_docs"));
+        var always = await FailsThroughAsync(sourceDb, CouchErrorKind.ServerError, r => r.Kind == "_bulk_docs" ? new Fault.Status(500) : null, d => d.RetriesPerRequest = 1);
+        Assert.Equal(2, always.Count(r => r.Kind == "_bulk_docs"));
     }
 
     [ServerFact]
     public async Task Non_retryable_statuses_fail_at_once()
     {
         var sourceDb = await SeedAsync(3);
-        await using var proxy = new FaultProxy(server.Url);
-        proxy.Faults = r => r.Kind == "_revs_diff" ? new Fault.Status(403) : null;
 
-        var error = await Assert.ThrowsAsync<CouchReplicationException>(() => ReplicateAsync(Through(proxy, sourceDb, d => d.RetriesPerRequest = 5)));
+        var requests = await FailsThroughAsync(sourceDb, CouchErrorKind.Forbidden, r => r.Kind == "_revs_diff" ? new Fault.Status(403) : null, d => d.RetriesPerRequest = 5);
 
-        Assert.Equal(CouchErrorKind.Forbidden, error.Kind);
-        Assert.Equal(1, proxy.Requests.Count(r => r.Kind == "_revs_diff"));
+        Assert.Equal(1, requests.Count(r => r.Kind == "_revs_diff"));
     }
 
     [ServerFact]
     public async Task Connection_timeout_gives_up_on_a_stalled_request_and_retry_after_is_honoured()
     {
         var sourceDb = await SeedAsync(3);
-        await using var stalled = new FaultProxy(server.Url);
-        stalled.Faults = r => r.Kind == "_revs_diff" ? new Fault.Stall(TimeSpan.FromSeconds(5)) : null;
-        var error = await Assert.ThrowsAsync<CouchReplicationException>(() =>
-            ReplicateAsync(Through(stalled, sourceDb, d => { d.ConnectionTimeout = 300; d.RetriesPerRequest = 0; })));
-        Assert.Equal(CouchErrorKind.Timeout, error.Kind);
+        await FailsThroughAsync(sourceDb, CouchErrorKind.Timeout, r => r.Kind == "_revs_diff" ? new Fault.Stall(TimeSpan.FromSeconds(5)) : null,
+            d => { d.ConnectionTimeout = 300; d.RetriesPerRequest = 0; });
 
-        await using var busy = new FaultProxy(server.Url);
+        await using var busy = new FaultProxy(Server.Url);
         var answered = 0;
         var times = new List<DateTime>();
         busy.Faults = r =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -34,23 +33,6 @@ public sealed class CouchTestClient : IDisposable
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(serverUrl.UserInfo))));
         return http;
-    }
-
-    public async Task WaitUntilUpAsync(Process? process, string readyPath, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (process is { HasExited: true }) throw new InvalidOperationException($"The test server exited with code {process.ExitCode} before it was ready.");
-            try
-            {
-                using var response = await _http.GetAsync(readyPath);
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { /* not listening yet */ }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The test server at {_http.BaseAddress} was not ready within {timeout}.");
-            await Task.Delay(100);
-        }
     }
 
     public async Task<bool> IsCouchDbAsync()
