@@ -31,11 +31,12 @@ internal sealed partial class HttpCouchDatabase
                 $"Filter '{name}' not found: the {_role} has no design document {ddoc}.", 404, e.Error, e.Reason, e.Url, innerException: e);
         }
         using (design)
-        {
-            if (design.RootElement.ObjectOf(sectionName)?.Field(function) is { } code)
-                return code.Field("map") is { } map ? map.ToString() : code.ToString();
-        }
-        throw new CouchReplicationException(CouchErrorKind.FilterNotFound,
-            $"Filter '{name}' not found: design document {ddoc} on the {_role} has no {sectionName}.{function}.");
+            return FunctionSource(design.RootElement, sectionName, function)
+                ?? throw new CouchReplicationException(CouchErrorKind.FilterNotFound,
+                    $"Filter '{name}' not found: design document {ddoc} on the {_role} has no {sectionName}.{function}.");
     }
+
+    /// <summary>A function of a design document: a filter as it is, a view by its map function; null when there is none.</summary>
+    internal static string? FunctionSource(JsonElement design, string section, string function) =>
+        design.ObjectOf(section)?.Field(function) is { } code ? code.Field("map") is { } map ? map.ToString() : code.ToString() : null;
 }

@@ -17,14 +17,13 @@ internal sealed class DocRevision(JsonElement body)
     public string? Rev { get; } = body.StringOf("_rev");
 
     /// <summary>The revision and its ancestors, newest first.</summary>
-    public IEnumerable<string> History
+    public IEnumerable<string> History => RevAndRevisions().Distinct();
+
+    private IEnumerable<string> RevAndRevisions()
     {
-        get
-        {
-            if (Rev is { } own) yield return own;
-            if (Body.ObjectOf("_revisions") is not { } revisions || revisions.LongOf("start") is not { } generation) yield break;
-            foreach (var hash in revisions.ArrayOf("ids")) yield return $"{generation--}-{hash.GetString()}";
-        }
+        if (Rev is { } own) yield return own;
+        if (Body.ObjectOf("_revisions") is not { } revisions || revisions.LongOf("start") is not { } generation) yield break;
+        foreach (var hash in revisions.ArrayOf("ids")) yield return $"{generation--}-{hash.GetString()}";
     }
 
     /// <summary>The attachments, as their stubs describe them.</summary>
