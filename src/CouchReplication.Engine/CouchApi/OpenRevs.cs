@@ -142,8 +142,14 @@ internal sealed partial class HttpCouchDatabase
                 var jsonPart = await related.ReadNextSectionAsync(ct) ?? throw new InvalidDataException($"{id}: an empty multipart document.");
                 var json = await ReadAllAsync(jsonPart.Body, ct);
                 var doc = JsonDocument.Parse(json);
-                return new RevisionWithAttachments(new DocRevision(doc.RootElement), json,
-                    async token => (await related.ReadNextSectionAsync(token))?.Body, doc, related);
+                var revision = new DocRevision(doc.RootElement);
+                if (revision.Id.Length == 0)
+                {
+                    // Without its id the revision cannot be written anywhere.
+                    doc.Dispose();
+                    throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {role}'s open_revs answer for '{id}' has a document without _id.");
+                }
+                return new RevisionWithAttachments(revision, json, async token => (await related.ReadNextSectionAsync(token))?.Body, doc, related);
             }
             catch
             {
