@@ -9,21 +9,20 @@ namespace CouchReplication.Tests;
 /// completes with nothing lost, Pending ones can be stopped before they start, and a server
 /// answering 500 to some requests makes jobs crash and complete anyway.
 /// </summary>
-public abstract class ManyReplicationsTests<TServer>(TServer server) : IClassFixture<TServer> where TServer : CouchServer
+public abstract class ManyReplicationsTests<TServer>(TServer server) : ServerTests<TServer>(server) where TServer : CouchServer
 {
     private const int MaxJobs = 5;
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
 
     /// <summary>300 databases on CouchDB, 100 on pouchdb-server, which is slower to create them.</summary>
-    private int Databases => server is CouchDbServer ? 300 : 100;
-
-    private CouchTestClient Client => server.Client;
+    private int Databases => Server is CouchDbServer ? 300 : 100;
 
     [ServerFact]
     public async Task A_queue_of_databases_runs_MaxJobs_at_a_time_and_every_one_completes()
     {
         var sources = await SeedAsync(Databases);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         var registry = new ReplicationRegistry { MaxJobs = MaxJobs };
         var started = new List<(string Source, string Target, CouchReplicationTask Task)>();
         foreach (var source in sources)
@@ -51,7 +50,7 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : IClassFix
     public async Task A_pending_replication_is_listed_with_its_place_and_stops_before_it_starts()
     {
         var sources = await SeedAsync(3);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         // The first job holds the only turn for a while.
         proxy.Faults = r => r.Database == "many-target-" + sources[0] ? new Fault.Stall(TimeSpan.FromMilliseconds(500)) : null;
         var registry = new ReplicationRegistry { MaxJobs = 1 };
@@ -73,7 +72,7 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : IClassFix
     public async Task Jobs_crash_on_a_server_answering_500_and_complete_after_restarts()
     {
         var sources = await SeedAsync(20);
-        await using var proxy = new FaultProxy(server.Url);
+        await using var proxy = new FaultProxy(Server.Url);
         // The first _revs_diff and the first _bulk_docs of each job fail, as CouchDB's do when it runs out of open shards.
         var failed = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
         proxy.Faults = r => r.Kind is "_bulk_docs" or "_revs_diff" && failed.TryAdd(r.Database + r.Kind, 0) ? new Fault.Status(500) : null;
@@ -82,7 +81,7 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : IClassFix
         foreach (var source in sources)
         {
             var target = "many-target-" + source;
-            var settings = ReplicationSettings.From(Doc(proxy, source, target, retries: 0)) with { RestartDelay = TimeSpan.FromMilliseconds(100) };
+            var settings = ReplicationSettings.From(Doc(proxy, source, target, d => d.RetriesPerRequest = 0)) with { RestartDelay = TimeSpan.FromMilliseconds(100) };
             started.Add((source, target, (await registry.StartAsync(settings)).Task));
         }
 
@@ -95,14 +94,6 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : IClassFix
         }
         Assert.Equal(2 * sources.Count, crashed);
     }
-
-    private CouchReplicationDoc Doc(FaultProxy proxy, string source, string target, int retries = 5) => new()
-    {
-        Source = new Uri(proxy.Url, source).AbsoluteUri,
-        Target = new Uri(proxy.Url, target).AbsoluteUri,
-        CreateTarget = true,
-        RetriesPerRequest = retries,
-    };
 
     /// <summary>Small databases: three documents, one of them with a conflict and one deleted.</summary>
     private async Task<List<string>> SeedAsync(int count)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CouchReplication.CouchApi;
 using CouchReplication.Json;
 using CouchReplication.Multipart;
 using CouchReplication.Protocol;
@@ -20,7 +21,7 @@ public sealed class ProtocolPieceTests
             ], "last_seq": "3-c", "pending": 7}
             """);
 
-        var page = ChangesPage.Parse(json.RootElement, Seq.Zero);
+        var page = ChangesPage.Parse(json.RootElement, Seq.Zero, "source");
 
         Assert.Equal(3, page.Rows);
         Assert.Equal([("doc", "2-x,2-y"), ("gone", "3-z")], page.Changes.Select(c => (c.Id, string.Join(',', c.Revs))));
@@ -32,10 +33,10 @@ public sealed class ProtocolPieceTests
     public void A_changes_page_without_results_is_not_couchdb_and_one_without_last_seq_stays_where_it_was()
     {
         using var html = JsonDocument.Parse("""{"ok": true}""");
-        Assert.Equal(CouchErrorKind.InvalidResponse, Assert.Throws<CouchReplicationException>(() => ChangesPage.Parse(html.RootElement, Seq.Zero)).Kind);
+        Assert.Equal(CouchErrorKind.InvalidResponse, Assert.Throws<CouchReplicationException>(() => ChangesPage.Parse(html.RootElement, Seq.Zero, "source")).Kind);
 
         using var empty = JsonDocument.Parse("""{"results": []}""");
-        var page = ChangesPage.Parse(empty.RootElement, new Seq("42"));
+        var page = ChangesPage.Parse(empty.RootElement, new Seq("42"), "source");
         Assert.Equal((0, "42", (long?)null), (page.Rows, page.LastSeq.RawJson, page.Pending));
     }
 

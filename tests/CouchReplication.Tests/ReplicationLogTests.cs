@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CouchReplication.CouchApi;
 using CouchReplication.Http;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
@@ -17,7 +18,7 @@ public sealed class ReplicationLogTests
         var source = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
         var target = new ReplicationLog { SessionId = "s2", SourceLastSeq = new Seq("\"9-x\""), History = [Entry("s2", "\"9-x\"")] };
 
-        var (start, history) = ReplicationLog.Compare(source, target);
+        var (start, history) = ReplicationLogs.Compare(source, target);
         Assert.Equal(new Seq("\"9-x\""), start);
         Assert.Equal(["s2"], history.Select(h => h.SessionId));
     }
@@ -29,7 +30,7 @@ public sealed class ReplicationLogTests
         var target = new ReplicationLog { SessionId = "s9", History = [Entry("s9", "90"), Entry("s1", "10"), Entry("s2", "20")] };
 
         // CouchDB walks both histories side by side; the new session continues the history older than the shared one.
-        var (start, history) = ReplicationLog.Compare(source, target);
+        var (start, history) = ReplicationLogs.Compare(source, target);
         Assert.Equal(new Seq("20"), start);
         Assert.Equal(["s1"], history.Select(h => h.SessionId));
     }
@@ -40,8 +41,8 @@ public sealed class ReplicationLogTests
         var source = new ReplicationLog { SessionId = "a", History = [Entry("a", "5")] };
         var target = new ReplicationLog { SessionId = "b", History = [Entry("b", "5")] };
 
-        Assert.Equal((null, 0), (ReplicationLog.Compare(source, target).StartSeq, ReplicationLog.Compare(source, target).History.Count));
-        Assert.Equal((null, 0), (ReplicationLog.Compare(source, null).StartSeq, ReplicationLog.Compare(source, null).History.Count));
+        Assert.Equal((null, 0), (ReplicationLogs.Compare(source, target).StartSeq, ReplicationLogs.Compare(source, target).History.Count));
+        Assert.Equal((null, 0), (ReplicationLogs.Compare(source, null).StartSeq, ReplicationLogs.Compare(source, null).History.Count));
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class ReplicationLogTests
     public void A_checkpoint_only_passes_batches_when_every_earlier_batch_is_written()
     {
         var endpoint = CouchEndpoint.Parse("http://127.0.0.1:1/a", "source");
-        using var http = new CouchHttp(endpoint, new HttpSettings(1, TimeSpan.FromSeconds(1), 0), _ => { });
+        using var http = new HttpCouchDatabase(endpoint, new HttpSettings(1, TimeSpan.FromSeconds(1), 0), "source", _ => { });
         var stats = new ReplicationStats();
         var checkpointer = new Checkpointer(http, http, "id", "session", Seq.Zero, null, null, [], stats, enabled: false, _ => { });
         ChangesBatch Batch(long ordinal) => new(ordinal, [], new Seq(((ordinal + 1) * 10).ToString()));

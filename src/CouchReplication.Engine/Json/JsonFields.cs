@@ -41,4 +41,11 @@ internal static class JsonFields
 
     public static IEnumerable<JsonElement> ArrayOf(this JsonElement e, string name) =>
         e.Field(name) is { ValueKind: JsonValueKind.Array } v ? v.EnumerateArray() : [];
+
+    /// <summary>The strings of an array field; other items are left out.</summary>
+    public static List<string> StringsOf(this JsonElement e, string name) =>
+        e.ArrayOf(name).Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList();
+
+    public static JsonElement? ObjectOf(this JsonElement e, string name) =>
+        e.Field(name) is { ValueKind: JsonValueKind.Object } v ? v : null;
 }

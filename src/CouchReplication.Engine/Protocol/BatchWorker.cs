@@ -1,5 +1,4 @@
-using System.Text.Json;
-using CouchReplication.Http;
+using CouchReplication.CouchApi;
 
 namespace CouchReplication.Protocol;
 
@@ -10,7 +9,7 @@ namespace CouchReplication.Protocol;
 /// another with the data inline, documents with large or compressed ones one by one, streamed.
 /// It reports what it did (<see cref="BatchOutcome"/>) and changes no shared state.
 /// </summary>
-internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping, Action<string> verbose)
+internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping, Action<string> verbose)
 {
     public async Task<BatchOutcome> ReplicateAsync(ChangesBatch batch, CancellationToken ct)
     {
@@ -27,7 +26,7 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
         // Small uncompressed attachments the target lacks: read again with their data inline and
         // written in one _bulk_docs, instead of two requests per document.
         using var inlined = small.Count == 0 ? null
-            : await fetcher.FetchInlineAsync(small.Select(d => (IdOf(d), RevOf(d)!, ancestors[IdOf(d)])).ToList(), ct);
+            : await fetcher.FetchInlineAsync(small.Select(d => new RevisionRequest(d.Id, d.Rev!, ancestors[d.Id])).ToList(), ct);
         if (inlined is null) streamed.AddRange(small);
 
         var write = await WriteBulkAsync(inlined is null ? [plain] : [plain, inlined.Docs], ct);
@@ -51,27 +50,25 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     private async Task<IReadOnlyList<MissingRevs>> FindMissingAsync(Dictionary<string, IReadOnlyList<string>> revsById, int revisions, CancellationToken ct)
     {
         if (skipping.ShouldSkip()) return revsById.Select(r => new MissingRevs(r.Key, r.Value, [])).ToList();
-        var missing = await RevsDiff.FindMissingAsync(target, revsById, ct);
+        var missing = await target.RevsDiffAsync(revsById, ct);
         skipping.Observe(revisions, missing.Sum(m => m.Missing.Count));
         return missing;
     }
 
     /// <summary>
     /// Splits fetched revisions by the attachments the target lacks: none (plain), small and
-    /// uncompressed within the batch's inline budget (small), the rest (streamed). Partitioned by
-    /// hand: JsonElement has no equality of its own, so set operations on it (Except) fall back to
-    /// reflection and, all elements of one answer hashing alike, go quadratic.
+    /// uncompressed within the batch's inline budget (small), the rest (streamed).
     /// </summary>
-    private static (List<JsonElement> Plain, List<JsonElement> Small, List<JsonElement> Streamed) ByAttachments(
-        List<JsonElement> docs, Dictionary<string, IReadOnlyList<string>> ancestors)
+    private static (List<DocRevision> Plain, List<DocRevision> Small, List<DocRevision> Streamed) ByAttachments(
+        List<DocRevision> docs, Dictionary<string, IReadOnlyList<string>> ancestors)
     {
-        var plain = new List<JsonElement>(docs.Count);
-        var small = new List<JsonElement>();
-        var streamed = new List<JsonElement>();
+        var plain = new List<DocRevision>(docs.Count);
+        var small = new List<DocRevision>();
+        var streamed = new List<DocRevision>();
         long inlineBytes = 0;
         foreach (var doc in docs)
         {
-            var traveling = Traveling(doc, ancestors[IdOf(doc)]);
+            var traveling = Traveling(doc, ancestors[doc.Id]);
             if (traveling.Count == 0)
             {
                 plain.Add(doc);
@@ -95,17 +92,17 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// One <c>_bulk_docs</c> per group. Separate requests: a missing stub fails a whole
     /// <c>_bulk_docs</c>, and plain documents need not pay for it.
     /// </summary>
-    private async Task<BulkWrite> WriteBulkAsync(IReadOnlyList<List<JsonElement>> groups, CancellationToken ct)
+    private async Task<BulkWrite> WriteBulkAsync(IReadOnlyList<List<DocRevision>> groups, CancellationToken ct)
     {
         var write = new BulkWrite(0, 0, [], []);
         long read = 0, written = 0;
         foreach (var docs in groups)
         {
-            var bulk = await BulkDocs.WriteAsync(target, docs, ct);
+            var bulk = await BulkDocsHalving.WriteAsync(target, docs, ct);
             read += docs.Count;
             written += docs.Count - bulk.Count;
-            write.Failures.AddRange(bulk.Where(f => f.Error != "missing_stub"));
-            write.RefusedForStubs.AddRange(bulk.Where(f => f.Error == "missing_stub" && f.Rev is not null));
+            write.Failures.AddRange(bulk.Where(f => f.Error != CouchErrors.MissingStub));
+            write.RefusedForStubs.AddRange(bulk.Where(f => f.Error == CouchErrors.MissingStub && f.Rev is not null));
         }
         return write with { Read = read, Written = written };
     }
@@ -116,11 +113,11 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// attachment travels; they were read already).
     /// </summary>
     private async Task<(long Read, long Written, List<CouchDocWriteFailure> Failures)> CopyWithAttachmentsAsync(
-        List<JsonElement> streamed, Dictionary<string, IReadOnlyList<string>> ancestors, List<CouchDocWriteFailure> refusedForStubs, CancellationToken ct)
+        List<DocRevision> streamed, Dictionary<string, IReadOnlyList<string>> ancestors, List<CouchDocWriteFailure> refusedForStubs, CancellationToken ct)
     {
         long read = 0, written = 0;
         var failures = new List<CouchDocWriteFailure>();
-        var copies = streamed.Select(d => (Id: IdOf(d), Rev: RevOf(d)!, Since: ancestors[IdOf(d)], Reread: false))
+        var copies = streamed.Select(d => (d.Id, Rev: d.Rev!, Since: ancestors[d.Id], Reread: false))
             .Concat(refusedForStubs.Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
         foreach (var (id, rev, since, reread) in copies)
         {
@@ -146,15 +143,10 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// no revision of the document, otherwise those newer than the newest one it has
     /// (<c>revpos</c> above that generation, as <c>atts_since</c> decides on the source).
     /// </summary>
-    private static IReadOnlyList<JsonElement> Traveling(JsonElement doc, IReadOnlyList<string> possibleAncestors)
+    private static IReadOnlyList<AttachmentStub> Traveling(DocRevision doc, IReadOnlyList<string> possibleAncestors)
     {
-        if (!doc.TryGetProperty("_attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Object) return [];
-        var traveling = new List<JsonElement>();
         var known = possibleAncestors.Count == 0 ? 0 : possibleAncestors.Max(Generation);
-        foreach (var attachment in attachments.EnumerateObject())
-            if (known == 0 || !attachment.Value.TryGetProperty("revpos", out var revpos) || revpos.GetInt32() > known)
-                traveling.Add(attachment.Value);
-        return traveling;
+        return doc.Attachments.Where(a => known == 0 || a.RevPos is not { } revpos || revpos > known).ToList();
     }
 
     /// <summary>
@@ -162,21 +154,16 @@ internal sealed class BatchWorker(CouchHttp target, DocFetcher fetcher, Attachme
     /// stored compressed (inline data comes decoded, and a compressed attachment must reach the
     /// target as stored to keep its encoding and digest).
     /// </summary>
-    private static long? InlineBytes(IReadOnlyList<JsonElement> traveling)
+    private static long? InlineBytes(IReadOnlyList<AttachmentStub> traveling)
     {
         long total = 0;
         foreach (var attachment in traveling)
         {
-            if (attachment.TryGetProperty("encoding", out _) || !attachment.TryGetProperty("length", out var length) || !length.TryGetInt64(out var bytes))
-                return null;
+            if (attachment.Encoded || attachment.Length is not { } bytes) return null;
             total += bytes;
         }
         return total <= InlineLimit ? total : null;
     }
 
     private static int Generation(string rev) => int.TryParse(rev.AsSpan(0, Math.Max(0, rev.IndexOf('-'))), out var g) ? g : 0;
-
-    private static string IdOf(JsonElement doc) => doc.GetProperty("_id").GetString()!;
-
-    private static string? RevOf(JsonElement doc) => doc.TryGetProperty("_rev", out var rev) ? rev.GetString() : null;
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using CouchReplication.Json;
 
 namespace CouchReplication.Protocol;
 
@@ -12,27 +10,14 @@ namespace CouchReplication.Protocol;
 internal sealed class ChangesFilter
 {
     private ChangesFilter(ChangesFilterKind kind, IReadOnlyList<string>? docIds = null,
-        IDictionary<string, object?>? selector = null, string? name = null, IDictionary<string, object?>? queryParams = null,
-        bool selectorInQuery = false)
+        IDictionary<string, object?>? selector = null, string? name = null, IDictionary<string, object?>? queryParams = null)
     {
         Kind = kind;
         DocIds = docIds;
         Selector = selector;
         Name = name;
         QueryParams = queryParams ?? new Dictionary<string, object?>();
-        _selectorInQuery = selectorInQuery;
     }
-
-    private readonly bool _selectorInQuery;
-
-    /// <summary>
-    /// The same selector filter, sent as a <c>selector=</c> query parameter instead of a POST
-    /// body, for servers that only take it that way (pouchdb-server answers the POST with 404).
-    /// </summary>
-    public ChangesFilter WithSelectorInQuery() => new(Kind, DocIds, Selector, Name, QueryParams, selectorInQuery: true);
-
-    /// <summary>Whether a 404 to this filter's request may mean the server only lacks the POST form.</summary>
-    public bool CanMoveSelectorToQuery => Kind == ChangesFilterKind.Selector && !_selectorInQuery;
 
     public ChangesFilterKind Kind { get; }
     public IReadOnlyList<string>? DocIds { get; }
@@ -92,39 +77,6 @@ internal sealed class ChangesFilter
 
         public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
-
-    /// <summary>The query parameters this filter adds to a <c>_changes</c> request.</summary>
-    public IEnumerable<KeyValuePair<string, string>> QueryParameters()
-    {
-        switch (Kind)
-        {
-            case ChangesFilterKind.DocIds:
-                yield return new("filter", "_doc_ids");
-                break;
-            case ChangesFilterKind.Selector:
-                yield return new("filter", "_selector");
-                if (_selectorInQuery) yield return new("selector", PlainJson.Serialize(Selector));
-                break;
-            case ChangesFilterKind.Function:
-                yield return new("filter", Name!);
-                break;
-            case ChangesFilterKind.View:
-                yield return new("filter", "_view");
-                break;
-        }
-        if (Kind is ChangesFilterKind.Function or ChangesFilterKind.View)
-            foreach (var (key, value) in QueryParams)
-                if (key is not ("filter" or "since" or "feed" or "style" or "limit" or "heartbeat"))
-                    yield return new(key, value is string s ? s : PlainJson.Serialize(value));
-    }
-
-    /// <summary>The POST body of a <c>_changes</c> request, for the filters whose input is too big for a URL.</summary>
-    public Action<Utf8JsonWriter>? Body => Kind switch
-    {
-        ChangesFilterKind.DocIds => w => PlainJson.Write(w, new Dictionary<string, object?> { ["doc_ids"] = DocIds }),
-        ChangesFilterKind.Selector when !_selectorInQuery => w => PlainJson.Write(w, new Dictionary<string, object?> { ["selector"] = Selector }),
-        _ => null,
-    };
 
     /// <summary>What of this filter goes into the replication id; the function's source code for a filter function.</summary>
     public object? Identity(string? functionCode) => Kind switch

@@ -1,4 +1,4 @@
-using CouchReplication.Http;
+using CouchReplication.CouchApi;
 using CouchReplication.Json;
 
 namespace CouchReplication.Protocol;
@@ -11,7 +11,7 @@ namespace CouchReplication.Protocol;
 /// </summary>
 internal sealed class Checkpointer
 {
-    private readonly CouchHttp _source, _target;
+    private readonly ICouchDatabase _source, _target;
     private readonly string _replicationId;
     private readonly ReplicationStats _stats;
     private readonly Action<string> _log;
@@ -23,9 +23,9 @@ internal sealed class Checkpointer
     private Seq _through, _checkpointed;
     private string? _sourceRev, _targetRev;
 
-    // previousHistory: the history this session continues, newest first (ReplicationLog.Compare);
+    // previousHistory: the history this session continues, newest first (ReplicationLogs.Compare);
     // stats: the counters the session's history entry records (read only here).
-    public Checkpointer(CouchHttp source, CouchHttp target, string replicationId, string sessionId, Seq startSeq,
+    public Checkpointer(ICouchDatabase source, ICouchDatabase target, string replicationId, string sessionId, Seq startSeq,
         ReplicationLog? sourceLog, ReplicationLog? targetLog, IReadOnlyList<CouchReplicationHistoryEntry> previousHistory,
         ReplicationStats stats, bool enabled, Action<string> log)
     {
@@ -83,8 +83,8 @@ internal sealed class Checkpointer
             if (!_enabled || through == CheckpointedSeq) return;
 
             var history = History;
-            _sourceRev = await ReplicationLog.WriteAsync(_source, _replicationId, _sourceRev, Session.SessionId, through, history, ct);
-            _targetRev = await ReplicationLog.WriteAsync(_target, _replicationId, _targetRev, Session.SessionId, through, history, ct);
+            _sourceRev = await _source.WriteReplicationLogAsync(_replicationId, _sourceRev, Session.SessionId, through, history, ct);
+            _targetRev = await _target.WriteReplicationLogAsync(_replicationId, _targetRev, Session.SessionId, through, history, ct);
             lock (_finished) _checkpointed = through;
             _log($"Checkpoint at {through} written to _local/{_replicationId} on source and target");
         }

@@ -1,31 +1,29 @@
-using System.Text.Json;
+using CouchReplication.CouchApi;
 
 namespace CouchReplication.Protocol;
 
 /// <summary>
 /// Documents read from the source for one batch, each with its <c>_revisions</c> history. Owns the
-/// parsed answers the documents point into, until the batch is written.
+/// answers the documents point into, until the batch is written.
 /// </summary>
 internal sealed class FetchedDocs : IDisposable
 {
-    private readonly List<JsonDocument> _answers = [];
+    private readonly List<IDisposable> _answers = [];
     private readonly HashSet<(string Id, string Rev)> _seen = [];
 
-    public List<JsonElement> Docs { get; } = [];
+    public List<DocRevision> Docs { get; } = [];
 
-    public void Own(JsonDocument answer)
+    public void Own(IDisposable answer)
     {
         lock (_answers) _answers.Add(answer);
     }
 
     /// <summary>Adds a document; <c>latest=true</c> can give the same leaf for two missing revisions, so duplicates are dropped.</summary>
-    public void Add(JsonElement doc)
+    public void Add(DocRevision doc)
     {
-        var id = doc.TryGetProperty("_id", out var i) ? i.GetString() : null;
-        var rev = doc.TryGetProperty("_rev", out var r) ? r.GetString() : null;
-        if (id is null || rev is null) return;
+        if (doc.Id.Length == 0 || doc.Rev is not { } rev) return;
         lock (_seen)
-            if (_seen.Add((id, rev))) Docs.Add(doc);
+            if (_seen.Add((doc.Id, rev))) Docs.Add(doc);
     }
 
     public void Dispose()

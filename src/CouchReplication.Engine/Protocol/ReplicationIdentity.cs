@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using CouchReplication.CouchApi;
 using CouchReplication.Http;
 using CouchReplication.Json;
 
@@ -18,9 +18,9 @@ internal static class ReplicationIdentity
     public static async Task<string> ComputeAsync(ReplicationSettings settings, CancellationToken ct)
     {
         if (settings.Filter.Kind is not (ChangesFilterKind.Function or ChangesFilterKind.View)) return Compute(settings, null);
-        using var source = new CouchHttp(settings.Source, settings.Http, _ => { });
-        var section = settings.Filter.Kind == ChangesFilterKind.Function ? "filters" : "views";
-        return Compute(settings, await FunctionSourceAsync(source, settings.Filter.Name!, section, ct));
+        using var source = CouchDatabase.Open(settings.Source, settings.Http, "source", _ => { });
+        var section = settings.Filter.Kind == ChangesFilterKind.Function ? DesignSection.Filters : DesignSection.Views;
+        return Compute(settings, await source.ReadFunctionAsync(settings.Filter.Name!, section, ct));
     }
 
     public static string Compute(ReplicationSettings settings, string? filterCode)
@@ -44,30 +44,4 @@ internal static class ReplicationIdentity
 
     private static IReadOnlyList<string> HeaderNames(CouchEndpoint endpoint) =>
         endpoint.Headers.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList();
-
-    /// <summary>Fetches a filter function or view map from the source's design document; a missing one is a FilterNotFound error.</summary>
-    private static async Task<string> FunctionSourceAsync(CouchHttp source, string name, string section, CancellationToken ct)
-    {
-        var slash = name.IndexOf('/');
-        var ddoc = "_design/" + name[..slash];
-        var function = name[(slash + 1)..];
-        JsonDocument design;
-        try
-        {
-            design = await source.GetJsonAsync(DocPath.Of(ddoc), ct);
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404)
-        {
-            throw new CouchReplicationException(CouchErrorKind.FilterNotFound,
-                $"Filter '{name}' not found: the source has no design document {ddoc}.", 404, e.Error, e.Reason, e.Url, innerException: e);
-        }
-        using (design)
-        {
-            if (design.RootElement.TryGetProperty(section, out var functions) && functions.ValueKind == JsonValueKind.Object
-                && functions.TryGetProperty(function, out var code))
-                return code.ValueKind == JsonValueKind.Object && code.TryGetProperty("map", out var map) ? map.ToString() : code.ToString();
-        }
-        throw new CouchReplicationException(CouchErrorKind.FilterNotFound,
-            $"Filter '{name}' not found: design document {ddoc} on the source has no {section}.{function}.");
-    }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.ExceptionServices;
-using System.Text;
 using System.Threading.Channels;
-using CouchReplication.Http;
+using CouchReplication.CouchApi;
 using CouchReplication.Json;
 
 namespace CouchReplication.Protocol;
@@ -21,8 +20,8 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
 
     public async Task<CouchReplicationResult> RunAsync(CancellationToken ct)
     {
-        using var source = new CouchHttp(settings.Source, settings.Http, events.Verbose);
-        using var target = new CouchHttp(settings.Target, settings.Http, events.Verbose);
+        using var source = CouchDatabase.Open(settings.Source, settings.Http, "source", events.Verbose);
+        using var target = CouchDatabase.Open(settings.Target, settings.Http, "target", events.Verbose);
 
         await CheckSourceAsync(source, ct);
         await EnsureTargetAsync(target, ct);
@@ -30,10 +29,10 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         ReplicationLog? sourceLog = null, targetLog = null;
         if (settings.UseCheckpoints)
         {
-            sourceLog = await ReplicationLog.ReadAsync(source, replicationId, ct);
-            targetLog = await ReplicationLog.ReadAsync(target, replicationId, ct);
+            sourceLog = await source.ReadReplicationLogAsync(replicationId, ct);
+            targetLog = await target.ReadReplicationLogAsync(replicationId, ct);
         }
-        var (resumeSeq, history) = ReplicationLog.Compare(sourceLog, targetLog);
+        var (resumeSeq, history) = ReplicationLogs.Compare(sourceLog, targetLog);
         // since_seq wins over a checkpoint, as in CouchDB (its replication id does not include it).
         var startSeq = settings.SinceSeq ?? resumeSeq ?? Seq.Zero;
         events.Verbose(settings.SinceSeq is not null ? $"Replication {replicationId}: starting from since_seq {startSeq}"
@@ -81,7 +80,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         };
     }
 
-    private async Task PumpAsync(CouchHttp source, CouchHttp target, Seq startSeq, Checkpointer checkpointer, CancellationToken ct)
+    private async Task PumpAsync(ICouchDatabase source, ICouchDatabase target, Seq startSeq, Checkpointer checkpointer, CancellationToken ct)
     {
         var batches = Channel.CreateBounded<ChangesBatch>(new BoundedChannelOptions(settings.WorkerProcesses) { SingleWriter = true });
         using var stages = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -96,7 +95,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
 
         var reader = new ChangesReader(source, settings, events.Verbose, events.CaughtUp);
         var unreadable = new UnreadableRevisions(settings.MissingRevisionRetryDelay, events.Verbose);
-        var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable, events.Verbose);
+        var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable);
         var attachments = new AttachmentCopier(source, target, settings.Http, unreadable, events.Verbose);
         var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), events.Verbose);
         var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
@@ -189,57 +188,18 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         events.Warning($"Target refused {failure}");
     }
 
-    private async Task CheckSourceAsync(CouchHttp source, CancellationToken ct)
+    private async Task CheckSourceAsync(ICouchDatabase source, CancellationToken ct)
     {
-        try
-        {
-            using var info = await source.GetJsonAsync("", ct);
-            events.Verbose($"Source {settings.Source.Redacted} is reachable");
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404)
-        {
-            throw NotFound(e, settings.Source, $"The source database {settings.Source.Redacted} does not exist.");
-        }
+        if (await source.FindAsync(ct) is { } missing)
+            throw missing.Explain($"The source database {settings.Source.Redacted} does not exist.");
+        events.Verbose($"Source {settings.Source.Redacted} is reachable");
     }
 
-    /// <summary>
-    /// A 404 from CouchDB carries its JSON error; one without it comes from something else (a web
-    /// server, a wrong path), and saying "database not found" would send the user the wrong way.
-    /// </summary>
-    private static CouchReplicationException NotFound(CouchReplicationException e, CouchEndpoint endpoint, string message) =>
-        e.Error is null
-            ? new CouchReplicationException(CouchErrorKind.InvalidResponse,
-                $"{endpoint.Redacted} answered 404 without a CouchDB error: is this a CouchDB server and database URL?", 404, url: endpoint.Redacted, innerException: e)
-            : new CouchReplicationException(CouchErrorKind.DbNotFound, message, 404, e.Error, e.Reason, endpoint.Redacted, innerException: e);
-
-    private async Task EnsureTargetAsync(CouchHttp target, CancellationToken ct)
+    private async Task EnsureTargetAsync(ICouchDatabase target, CancellationToken ct)
     {
-        try
-        {
-            using var info = await target.GetJsonAsync("", ct);
-            return;
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404 && (!settings.CreateTarget || e.Error is null))
-        {
-            throw NotFound(e, settings.Target, $"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.");
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404)
-        {
-            // Created below.
-        }
-
-        var query = new StringBuilder();
-        foreach (var (key, value) in settings.CreateTargetParams ?? new Dictionary<string, object?>())
-            query.Append(query.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(key)).Append('=')
-                .Append(Uri.EscapeDataString(value is bool b ? (b ? "true" : "false") : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
-        try
-        {
-            using var created = await target.PutJsonAsync(query.ToString(), null, ct);
-            events.Verbose($"Created the target database {settings.Target.Redacted}");
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 412)
-        {
-            // Created by someone else in the meantime: just as good.
-        }
+        if (await target.FindAsync(ct) is not { } missing) return;
+        if (!settings.CreateTarget)
+            throw missing.Explain($"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.");
+        if (await target.CreateAsync(settings.CreateTargetParams, ct)) events.Verbose($"Created the target database {settings.Target.Redacted}");
     }
 }

@@ -1,4 +1,4 @@
-namespace CouchReplication.Protocol;
+namespace CouchReplication.Http;
 
 /// <summary>Document ids as URL path segments.</summary>
 internal static class DocPath

@@ -1,9 +1,7 @@
+using CouchReplication.CouchApi;
 using CouchReplication.Json;
 
 namespace CouchReplication.Protocol;
-
-/// <summary>One row of the changes feed: a document and its leaf revisions (style=all_docs).</summary>
-internal sealed record Change(string Id, IReadOnlyList<string> Revs);
 
 /// <summary>
 /// A batch of changes as the workers take them. <see cref="Ordinal"/> is the batch's position in

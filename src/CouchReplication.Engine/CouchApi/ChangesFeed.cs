@@ -1,0 +1,222 @@
+using System.Text.Json;
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Protocol;
+
+namespace CouchReplication.CouchApi;
+
+/// <summary>One row of the changes feed: a document and its leaf revisions (style=all_docs).</summary>
+internal sealed record Change(string Id, IReadOnlyList<string> Revs);
+
+/// <summary>What a changes request asks for: the changes after <see cref="Since"/> that pass <see cref="Filter"/>, every leaf or the winners only.</summary>
+internal sealed record ChangesRequest(Seq Since, ChangesFilter Filter, bool WinningRevsOnly);
+
+/// <summary>
+/// One answer of the <c>feed=normal</c> changes feed: its changes (local documents left out, as
+/// they are never replicated), how many rows it had, and where the next page starts.
+/// </summary>
+internal sealed record ChangesPage(IReadOnlyList<Change> Changes, int Rows, Seq LastSeq, long? Pending)
+{
+    /// <param name="root">The answer.</param>
+    /// <param name="since">Where the page was asked from: the next page starts there too if the answer has no last_seq.</param>
+    /// <param name="role">How messages name the database.</param>
+    public static ChangesPage Parse(JsonElement root, Seq since, string role)
+    {
+        if (root.Field("results") is not { ValueKind: JsonValueKind.Array } results)
+            throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {role}'s _changes answer has no results array: is this a CouchDB server?");
+        var changes = new List<Change>(results.GetArrayLength());
+        var rows = 0;
+        foreach (var row in results.EnumerateArray())
+        {
+            rows++;
+            if (ChangesLine.Replicated(row) is { } change) changes.Add(change);
+        }
+        return new ChangesPage(changes, rows, root.Field("last_seq") is { } last ? Seq.From(last) : since, root.LongOf("pending"));
+    }
+}
+
+/// <summary>
+/// One line of the continuous changes feed: a change row (its sequence, and its change unless it
+/// names a local document or no revision), the <c>last_seq</c> line with which the database ends
+/// the feed, or a heartbeat (an empty line: the database had nothing to send for a while).
+/// </summary>
+internal sealed record ChangesLine(Seq? Sequence, Change? Change, Seq? LastSeq)
+{
+    /// <summary>An empty line, which the database sends every heartbeat interval when it has nothing else.</summary>
+    public static readonly ChangesLine Heartbeat = new(null, null, null);
+
+    /// <summary>Reads a line; an error line (the database failed while sending the feed) throws a transient ServerError.</summary>
+    public static ChangesLine Parse(string line, string role)
+    {
+        using var json = JsonDocument.Parse(line);
+        var row = json.RootElement;
+        if (row.Field("error") is { } error)
+            throw new CouchReplicationException(CouchErrorKind.ServerError, $"The {role}'s changes feed failed: {error} {row}", isTransient: true);
+        if (row.Field("seq") is { } seq) return new ChangesLine(Seq.From(seq), Replicated(row), null);
+        return new ChangesLine(null, null, row.Field("last_seq") is { } last ? Seq.From(last) : null);
+    }
+
+    /// <summary>A row's document and leaf revisions: <c>{"seq", "id", "changes":[{"rev"}]}</c>; null for a local document or a row without them.</summary>
+    internal static Change? Replicated(JsonElement row)
+    {
+        if (row.StringOf("id") is not { } id || DocPath.IsLocal(id)) return null;
+        var revs = row.ArrayOf("changes").Select(change => change.StringOf("rev")).OfType<string>().ToList();
+        return revs.Count == 0 ? null : new Change(id, revs);
+    }
+}
+
+/// <summary>The continuous changes feed as it arrives, cancelled by the token it was opened with.</summary>
+internal interface IContinuousChanges : IAsyncDisposable
+{
+    /// <summary>Whether the feed has given a line yet, one it then failed to read included.</summary>
+    bool Gave { get; }
+
+    /// <summary>
+    /// The next line (<see cref="ChangesLine.Heartbeat"/> for a heartbeat), or null when the database
+    /// ends the feed. A feed silent for three heartbeats throws a transient Timeout; a dropped one throws what the connection
+    /// threw (<see cref="IOException"/>, <see cref="HttpRequestException"/>, <see cref="JsonException"/>).
+    /// </summary>
+    Task<ChangesLine?> ReadAsync();
+}
+
+/// <summary>The URL and body of a <c>_changes</c> request, for each kind of filter.</summary>
+internal static class ChangesQuery
+{
+    /// <summary>
+    /// <c>feed=normal</c>, a page of <paramref name="limit"/> rows. seq_interval: only the page's last
+    /// sequence is used, and CouchDB computes the others at a cost (a clustered sequence per row);
+    /// servers that do not know it ignore it.
+    /// </summary>
+    public static string Normal(ChangesRequest request, int limit, bool selectorInQuery) =>
+        Filtered(Start(request, "normal").Add("limit", limit).Add("seq_interval", limit), request.Filter, selectorInQuery).ToString();
+
+    public static string Continuous(ChangesRequest request, TimeSpan heartbeat, bool selectorInQuery) =>
+        Filtered(Start(request, "continuous"), request.Filter, selectorInQuery).Add("heartbeat", (long)heartbeat.TotalMilliseconds).ToString();
+
+    private static QueryString Start(ChangesRequest request, string feed) =>
+        new QueryString("_changes").Add("feed", feed).Add("style", request.WinningRevsOnly ? "main_only" : "all_docs")
+            .Add("since", request.Since.QueryValue);
+
+    /// <summary>Adds the query parameters of a filter; a selector goes into the query only for servers that refuse it in a POST body.</summary>
+    private static QueryString Filtered(QueryString query, ChangesFilter filter, bool selectorInQuery)
+    {
+        switch (filter.Kind)
+        {
+            case ChangesFilterKind.DocIds:
+                query.Add("filter", "_doc_ids");
+                break;
+            case ChangesFilterKind.Selector:
+                query.Add("filter", "_selector");
+                if (selectorInQuery) query.Add("selector", PlainJson.Serialize(filter.Selector));
+                break;
+            case ChangesFilterKind.Function:
+                query.Add("filter", filter.Name!);
+                break;
+            case ChangesFilterKind.View:
+                query.Add("filter", "_view");
+                break;
+        }
+        if (filter.Kind is ChangesFilterKind.Function or ChangesFilterKind.View)
+            foreach (var (key, value) in filter.QueryParams)
+                if (key is not ("filter" or "since" or "feed" or "style" or "limit" or "heartbeat"))
+                    query.Add(key, value is string s ? s : PlainJson.Serialize(value));
+        return query;
+    }
+
+    /// <summary>The POST body of a <c>_changes</c> request, for the filters whose input is too big for a URL; null for a GET.</summary>
+    public static Action<Utf8JsonWriter>? Body(ChangesFilter filter, bool selectorInQuery) => filter.Kind switch
+    {
+        ChangesFilterKind.DocIds => w => PlainJson.Write(w, new Dictionary<string, object?> { ["doc_ids"] = filter.DocIds }),
+        ChangesFilterKind.Selector when !selectorInQuery => w => PlainJson.Write(w, new Dictionary<string, object?> { ["selector"] = filter.Selector }),
+        _ => null,
+    };
+}
+
+/// <summary><c>GET</c> or <c>POST /db/_changes</c>, one page at a time or continuous.</summary>
+internal sealed partial class HttpCouchDatabase
+{
+    /// <summary>
+    /// Whether a selector goes into the query instead of a POST body: for servers that only take
+    /// it that way (pouchdb-server answers the POST with 404).
+    /// </summary>
+    private bool _selectorInQuery;
+
+    public async Task<ChangesPage> ReadChangesAsync(ChangesRequest request, int limit, CancellationToken ct)
+    {
+        using var json = await WithSelectorFallbackAsync(request.Filter, () => ChangesQuery.Body(request.Filter, _selectorInQuery) is { } body
+            ? _http.PostJsonAsync(ChangesQuery.Normal(request, limit, _selectorInQuery), body, ct)
+            : _http.GetJsonAsync(ChangesQuery.Normal(request, limit, _selectorInQuery), ct));
+        return ChangesPage.Parse(json.RootElement, request.Since, _role);
+    }
+
+    public async Task<IContinuousChanges> FollowChangesAsync(ChangesRequest request, TimeSpan heartbeat, CancellationToken ct)
+    {
+        var response = await WithSelectorFallbackAsync(request.Filter, () =>
+        {
+            var body = ChangesQuery.Body(request.Filter, _selectorInQuery);
+            return _http.OpenStreamAsync(body is null ? HttpMethod.Get : HttpMethod.Post, ChangesQuery.Continuous(request, heartbeat, _selectorInQuery), body, ct);
+        });
+        try
+        {
+            return new ContinuousChanges(response, await response.Content.ReadAsStreamAsync(ct), heartbeat * 3, _role, ct);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends a changes request; a selector the server refuses in a POST body is sent again in the query.</summary>
+    private async Task<T> WithSelectorFallbackAsync<T>(ChangesFilter filter, Func<Task<T>> request)
+    {
+        try
+        {
+            return await request();
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404 && filter.Kind == ChangesFilterKind.Selector && !_selectorInQuery
+                                                  && !CouchErrors.IsMissingDatabase(e))
+        {
+            _selectorInQuery = true;
+            _log($"The {_role} refused the selector in a POST body; sending it as a query parameter");
+            return await request();
+        }
+    }
+
+    /// <summary>The lines of a continuous feed, each awaited for at most <paramref name="silence"/> (three heartbeats).</summary>
+    private sealed class ContinuousChanges(HttpResponseMessage response, Stream stream, TimeSpan silence, string role, CancellationToken ct)
+        : IContinuousChanges
+    {
+        private readonly StreamReader _reader = new(stream);
+        private readonly CancellationTokenSource _silent = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        public bool Gave { get; private set; }
+
+        public async Task<ChangesLine?> ReadAsync()
+        {
+            _silent.CancelAfter(silence);
+            string? line;
+            try
+            {
+                line = await _reader.ReadLineAsync(_silent.Token);
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new CouchReplicationException(CouchErrorKind.Timeout,
+                    $"The {role}'s changes feed was silent for {silence.TotalSeconds:0} s (no heartbeat).", isTransient: true, innerException: e);
+            }
+            if (line is null) return null;
+            if (line.Length == 0) return ChangesLine.Heartbeat;
+            Gave = true;
+            return ChangesLine.Parse(line, role);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _silent.Dispose();
+            _reader.Dispose();
+            await stream.DisposeAsync();
+            response.Dispose();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using CouchReplication.Http;
+
+namespace CouchReplication.CouchApi;
+
+/// <summary>Opens the database at one end of a replication: the one place that decides what kind of database an endpoint is.</summary>
+internal static class CouchDatabase
+{
+    /// <param name="endpoint">The database the replication document names.</param>
+    /// <param name="settings">The replication's HTTP options.</param>
+    /// <param name="role">"source" or "target": how messages name the database.</param>
+    /// <param name="log">Hears retries and fallbacks, for -Verbose.</param>
+    public static ICouchDatabase Open(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log) =>
+        new HttpCouchDatabase(endpoint, settings, role, log);
+}

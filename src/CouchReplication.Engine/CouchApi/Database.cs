@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace CouchReplication.CouchApi;
+
+/// <summary>
+/// A database's answer that it does not exist (CouchDB's 404 with its JSON error). The caller
+/// says what that means for the replication (<see cref="Explain"/>).
+/// </summary>
+internal sealed record DatabaseNotFound(CouchReplicationException Answer, string Url)
+{
+    /// <summary>The DbNotFound error in the caller's words, with the database's error and reason.</summary>
+    public CouchReplicationException Explain(string message) =>
+        new(CouchErrorKind.DbNotFound, message, 404, Answer.Error, Answer.Reason, Url, innerException: Answer);
+}
+
+/// <summary>The database itself: <c>GET /db</c> and <c>PUT /db?create_target_params</c>.</summary>
+internal sealed partial class HttpCouchDatabase
+{
+    public async Task<DatabaseNotFound?> FindAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var info = await _http.GetJsonAsync("", ct);
+            return null;
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            // A 404 from CouchDB carries its JSON error; one without it comes from something else (a web
+            // server, a wrong path), and saying "database not found" would send the user the wrong way.
+            if (e.Error is null)
+                throw new CouchReplicationException(CouchErrorKind.InvalidResponse,
+                    $"{Endpoint.Redacted} answered 404 without a CouchDB error: is this a CouchDB server and database URL?", 404,
+                    url: Endpoint.Redacted, innerException: e);
+            return new DatabaseNotFound(e, Endpoint.Redacted);
+        }
+    }
+
+    public async Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct)
+    {
+        try
+        {
+            using var created = await _http.PutJsonAsync(CreateQuery(parameters), null, ct);
+            return true;
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 412)
+        {
+            // Created by someone else in the meantime: just as good.
+            return false;
+        }
+    }
+
+    /// <summary>The query string of <c>PUT /db</c>: create_target_params as they are, booleans as <c>true</c>/<c>false</c>.</summary>
+    internal static string CreateQuery(IDictionary<string, object?>? parameters)
+    {
+        var query = new QueryString("");
+        foreach (var (key, value) in parameters ?? new Dictionary<string, object?>())
+            query.Add(key, value is bool b ? (b ? "true" : "false") : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+        return query.ToString();
+    }
+}

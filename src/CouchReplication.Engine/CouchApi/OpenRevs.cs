@@ -1,0 +1,175 @@
+using System.Text.Json;
+using CouchReplication.Http;
+using CouchReplication.Json;
+using CouchReplication.Multipart;
+
+namespace CouchReplication.CouchApi;
+
+/// <summary>
+/// An <c>open_revs</c> answer with attachments, read one part at a time while it streams; each
+/// part is written (or disposed) before the next is asked for.
+/// </summary>
+internal interface IRevisionParts : IAsyncDisposable
+{
+    /// <summary>The next part, or null at the end of the answer.</summary>
+    Task<RevisionPart?> NextAsync(CancellationToken ct);
+}
+
+/// <summary>A part of an <c>open_revs</c> answer with attachments; dispose it once it is written.</summary>
+internal abstract class RevisionPart : IDisposable
+{
+    private readonly IDisposable[] _owned;
+
+    protected RevisionPart(params IDisposable[] owned) => _owned = owned;
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned) owned.Dispose();
+    }
+}
+
+/// <summary>
+/// Revisions with nothing to stream, written with <c>_bulk_docs</c>: a revision with no attachment
+/// to send, or, from a server without multipart (pouchdb-server), the revisions of the whole
+/// answer with every attachment inline.
+/// </summary>
+internal sealed class PlainRevisions(IReadOnlyList<DocRevision> revisions, IDisposable answer) : RevisionPart(answer)
+{
+    public IReadOnlyList<DocRevision> Revisions { get; } = revisions;
+}
+
+/// <summary>
+/// A revision whose attachments follow it (<c>"follows": true</c>), in their stored encoding:
+/// its JSON as the database sent it, and the attachments' streams one after the other.
+/// </summary>
+internal sealed class RevisionWithAttachments(DocRevision revision, byte[] json, Func<CancellationToken, Task<Stream?>> nextAttachment,
+    params IDisposable[] owned) : RevisionPart(owned)
+{
+    public DocRevision Revision { get; } = revision;
+
+    /// <summary>The revision's JSON, UTF-8.</summary>
+    public byte[] Json { get; } = json;
+
+    /// <summary>The stream of the next attachment, in the order of the JSON's <c>_attachments</c>; null after the last.</summary>
+    public Func<CancellationToken, Task<Stream?>> NextAttachment { get; } = nextAttachment;
+}
+
+/// <summary>An answer that does not give the revision, and what it said instead.</summary>
+internal sealed class RevisionNotGiven(string problem) : RevisionPart
+{
+    public string Problem { get; } = problem;
+}
+
+/// <summary><c>GET /db/doc?revs=true&amp;latest=true&amp;open_revs=[...]</c>, as JSON or, with attachments, as multipart/mixed.</summary>
+internal sealed partial class HttpCouchDatabase
+{
+    public async Task<ReadAnswer<IReadOnlyList<RevisionEntry>>> OpenRevsAsync(string id, IReadOnlyList<string> revs, bool withAttachments,
+        CancellationToken ct)
+    {
+        var query = new QueryString(DocPath.Of(id)).Add("revs", "true").Add("latest", "true");
+        if (withAttachments) query.Add("attachments", "true");
+        query.Add("open_revs", JsonSerializer.Serialize(revs));
+        var answer = await _http.GetJsonAsync(query.ToString(), ct);
+        return Owned<IReadOnlyList<RevisionEntry>>(answer, root => root.ValueKind == JsonValueKind.Array
+            ? root.EnumerateArray().Select(RevisionEntry.Parse).ToList()
+            : throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {_role}'s open_revs answer for '{id}' is not a JSON array."));
+    }
+
+    public async Task<IRevisionParts> OpenRevisionWithAttachmentsAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
+    {
+        var query = new QueryString(DocPath.Of(id)).Add("revs", "true").Add("latest", "true").Add("attachments", "true")
+            .Add("att_encoding_info", "true").Add("open_revs", JsonSerializer.Serialize(new[] { rev }));
+        if (attsSince.Count > 0) query.Add("atts_since", JsonSerializer.Serialize(attsSince));
+
+        var response = await _http.OpenStreamAsync(HttpMethod.Get, query.ToString(), null, ct, accept: "multipart/mixed");
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(ct);
+            var boundary = MultipartReader.BoundaryOf(response.Content.Headers.ContentType?.ToString() ?? "");
+            return new OpenRevsParts(response, stream, boundary is null ? null : new MultipartReader(stream, boundary), id, _role);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The parts of a multipart/mixed <c>open_revs</c> answer: a revision with attachments is a
+    /// multipart/related part (its JSON, then each attachment), one without is a JSON part, and so is
+    /// a revision the database does not have (<c>{"missing": rev}</c>). A JSON answer (a server
+    /// without multipart) is one part with its revisions inline.
+    /// </summary>
+    private sealed class OpenRevsParts(HttpResponseMessage response, Stream stream, MultipartReader? parts, string id, string role) : IRevisionParts
+    {
+        private bool _jsonRead;
+
+        public async Task<RevisionPart?> NextAsync(CancellationToken ct)
+        {
+            if (parts is null) return _jsonRead ? null : await ReadJsonAnswerAsync(ct);
+            var part = await parts.ReadNextSectionAsync(ct);
+            if (part is null) return null;
+            if (part.NestedBoundary is { } nested) return await ReadRelatedAsync(new MultipartReader(part.Body, nested), ct);
+
+            var entry = JsonDocument.Parse(await ReadAllAsync(part.Body, ct));
+            if (entry.RootElement.Field("_id") is not null) return new PlainRevisions([new DocRevision(entry.RootElement)], entry);
+            using (entry)
+                return new RevisionNotGiven(entry.RootElement.Field("missing") is not null
+                    ? RevisionEntry.ProblemOf(entry.RootElement)
+                    : $"an unexpected entry {entry.RootElement.GetRawText()}");
+        }
+
+        private async Task<RevisionPart> ReadJsonAnswerAsync(CancellationToken ct)
+        {
+            _jsonRead = true;
+            var answer = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
+            var root = answer.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                answer.Dispose();
+                throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {role}'s open_revs answer is neither multipart nor a JSON array.");
+            }
+            var revisions = root.EnumerateArray().Select(e => RevisionEntry.Parse(e).Revision).OfType<DocRevision>().ToList();
+            if (revisions.Count > 0) return new PlainRevisions(revisions, answer);
+            using (answer) return new RevisionNotGiven(root.GetArrayLength() == 0 ? "an empty open_revs answer" : root[0].GetRawText());
+        }
+
+        private async Task<RevisionPart> ReadRelatedAsync(MultipartReader related, CancellationToken ct)
+        {
+            try
+            {
+                var jsonPart = await related.ReadNextSectionAsync(ct) ?? throw new InvalidDataException($"{id}: an empty multipart document.");
+                var json = await ReadAllAsync(jsonPart.Body, ct);
+                var doc = JsonDocument.Parse(json);
+                var revision = new DocRevision(doc.RootElement);
+                if (revision.Id.Length == 0)
+                {
+                    // Without its id the revision cannot be written anywhere.
+                    doc.Dispose();
+                    throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {role}'s open_revs answer for '{id}' has a document without _id.");
+                }
+                return new RevisionWithAttachments(revision, json, async token => (await related.ReadNextSectionAsync(token))?.Body, doc, related);
+            }
+            catch
+            {
+                related.Dispose();
+                throw;
+            }
+        }
+
+        private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken ct)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, ct);
+            return buffer.ToArray();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            parts?.Dispose();
+            await stream.DisposeAsync();
+            response.Dispose();
+        }
+    }
+}
