@@ -7,47 +7,25 @@ namespace CouchReplication.Protocol;
 /// Records how far the replication has safely come and writes it to both replication logs.
 /// Batches finish out of order; the checkpoint only ever names the last sequence below which
 /// every batch is written, so a resumed run can never skip a document. Owned by the run, which
-/// alone tells it of finished batches and asks it to checkpoint.
+/// alone tells it of finished batches and asks it to checkpoint. <c>previousHistory</c> is the
+/// history this session continues, newest first (<c>ReplicationLogs.Compare</c>); <c>stats</c>, the
+/// counters the session's history entry records, is only read here.
 /// </summary>
-internal sealed class Checkpointer
+internal sealed class Checkpointer(ICouchDatabase source, ICouchDatabase target, string replicationId, string sessionId, Seq startSeq,
+    ReplicationLog? sourceLog, ReplicationLog? targetLog, IReadOnlyList<CouchReplicationHistoryEntry> previousHistory,
+    ReplicationStats stats, bool enabled, Action<string> log)
 {
-    private readonly ICouchDatabase _source, _target;
-    private readonly string _replicationId;
-    private readonly ReplicationStats _stats;
-    private readonly Action<string> _log;
-    private readonly bool _enabled;
     private readonly SortedDictionary<long, Seq> _finished = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private readonly IReadOnlyList<CouchReplicationHistoryEntry> _previousHistory;
     private long _nextOrdinal;
-    private Seq _through, _checkpointed;
-    private string? _sourceRev, _targetRev;
-
-    // previousHistory: the history this session continues, newest first (ReplicationLogs.Compare);
-    // stats: the counters the session's history entry records (read only here).
-    public Checkpointer(ICouchDatabase source, ICouchDatabase target, string replicationId, string sessionId, Seq startSeq,
-        ReplicationLog? sourceLog, ReplicationLog? targetLog, IReadOnlyList<CouchReplicationHistoryEntry> previousHistory,
-        ReplicationStats stats, bool enabled, Action<string> log)
-    {
-        _source = source;
-        _target = target;
-        _replicationId = replicationId;
-        _stats = stats;
-        _enabled = enabled;
-        _log = log;
-        _sourceRev = sourceLog?.Rev;
-        _targetRev = targetLog?.Rev;
-        _previousHistory = previousHistory;
-        _through = _checkpointed = startSeq;
-        Session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
-        stats.CopyTo(Session);
-    }
+    private Seq _through = startSeq, _checkpointed = startSeq;
+    private string? _sourceRev = sourceLog?.Rev, _targetRev = targetLog?.Rev;
 
     /// <summary>This session's entry, kept up to date with every checkpoint.</summary>
-    public CouchReplicationHistoryEntry Session { get; }
+    public CouchReplicationHistoryEntry Session { get; } = NewSession(sessionId, startSeq, stats);
 
     /// <summary>The log's history as the last checkpoint wrote it, newest first.</summary>
-    public IReadOnlyList<CouchReplicationHistoryEntry> History => [Session, .. _previousHistory.Take(ReplicationLog.MaxHistory - 1)];
+    public IReadOnlyList<CouchReplicationHistoryEntry> History => [Session, .. previousHistory.Take(ReplicationLog.MaxHistory - 1)];
 
     /// <summary>The sequence below which every batch is written (through_seq).</summary>
     public Seq ThroughSeq { get { lock (_finished) return _through; } }
@@ -76,21 +54,28 @@ internal sealed class Checkpointer
         try
         {
             var through = ThroughSeq;
-            _stats.CopyTo(Session);
+            stats.CopyTo(Session);
             Session.EndTime = DateTimeOffset.UtcNow;
             Session.EndSeq = through;
             Session.Recorded = through;
-            if (!_enabled || through == CheckpointedSeq) return;
+            if (!enabled || through == CheckpointedSeq) return;
 
             var history = History;
-            _sourceRev = await _source.WriteReplicationLogAsync(_replicationId, _sourceRev, Session.SessionId, through, history, ct);
-            _targetRev = await _target.WriteReplicationLogAsync(_replicationId, _targetRev, Session.SessionId, through, history, ct);
+            _sourceRev = await source.WriteReplicationLogAsync(replicationId, _sourceRev, Session.SessionId, through, history, ct);
+            _targetRev = await target.WriteReplicationLogAsync(replicationId, _targetRev, Session.SessionId, through, history, ct);
             lock (_finished) _checkpointed = through;
-            _log($"Checkpoint at {through} written to _local/{_replicationId} on source and target");
+            log($"Checkpoint at {through} written to _local/{replicationId} on source and target");
         }
         finally
         {
             _writing.Release();
         }
+    }
+
+    private static CouchReplicationHistoryEntry NewSession(string sessionId, Seq startSeq, ReplicationStats stats)
+    {
+        var session = new CouchReplicationHistoryEntry(sessionId, DateTimeOffset.UtcNow, startSeq);
+        stats.CopyTo(session);
+        return session;
     }
 }
