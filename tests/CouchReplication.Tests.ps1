@@ -89,10 +89,11 @@ Describe 'Start-CouchReplication' {
 
     It 'keeps and warns about fields it does not know in a document from JSON' {
         $source = New-SeededDb 1
-        $json = @{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true; owner = 'ann' } | ConvertTo-Json
+        $json = @{ source = "$url$source"; target = "$url$(New-TestDbName 'target')"; create_target = $true; colour = 'blue'; owner = 'ann'; _replication_state = 'completed' } | ConvertTo-Json
         $result = $json | ConvertFrom-Json | Start-CouchReplication -WarningVariable warnings 3>$null
         $result.DocsWritten | Should -Be 1
-        $warnings | Should -Match "Unknown replication document field 'owner'"
+        $warnings | Should -Match "Unknown replication document field 'colour'"
+        $warnings | Should -Not -Match "'owner'|'_replication_state'"
     }
 
     It 'gives results that survive ConvertTo-Json and Export-Csv with every field' {

@@ -49,6 +49,16 @@ internal sealed record ReplicationSettings
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>
+    /// The fields CouchDB's replicator writes into a <c>_replicator</c> document: a document read
+    /// back from a server carries them, and replaying it is no reason for a warning.
+    /// </summary>
+    private static readonly HashSet<string> WrittenByCouchDb = new(StringComparer.Ordinal)
+    {
+        "_rev", "owner", "_replication_state", "_replication_state_time", "_replication_state_reason",
+        "_replication_id", "_replication_stats", "_replication_history",
+    };
+
+    /// <summary>
     /// Checks every field before anything is sent and names the field in the error.
     /// </summary>
     public static ReplicationSettings From(CouchReplicationDoc doc, bool skipCertificateCheck = false)
@@ -67,7 +77,7 @@ internal sealed record ReplicationSettings
         if (source.DatabaseUri == target.DatabaseUri)
             throw CouchReplicationException.InvalidArgument("source and target", $"are the same database ({source.DatabaseUri})");
 
-        foreach (var name in doc.AdditionalFields.Keys)
+        foreach (var name in doc.AdditionalFields.Keys.Where(n => !WrittenByCouchDb.Contains(n)))
             warnings.Add($"Unknown replication document field '{name}' is kept but has no effect.");
 
         return new ReplicationSettings

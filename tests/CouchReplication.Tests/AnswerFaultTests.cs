@@ -29,7 +29,7 @@ public abstract class AnswerFaultTests<TServer>(TServer server) : ServerTests<TS
     }
 
     private static ReplicationSettings Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null) =>
-        ReplicationSettings.From(Doc(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 50; edit?.Invoke(d); }))
+        OneRun(Doc(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 50; edit?.Invoke(d); }))
             with { MissingRevisionRetryDelay = TimeSpan.FromMilliseconds(100) };
 
     /// <summary>Replaces the first result of a <c>_bulk_get</c> answer with <paramref name="entry"/>, built from that result's id and rev.</summary>

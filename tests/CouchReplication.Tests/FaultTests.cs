@@ -99,7 +99,7 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
         var (sourceDb, targetDb) = await SeedAsync(documents);
         await using var proxy = new FaultProxy(Server.Url);
         var doc = Through(proxy, sourceDb, targetDb, d => { d.WorkerBatchSize = 50; d.WorkerProcesses = 1; d.CheckpointInterval = 100; d.RetriesPerRequest = 0; });
-        var task = (await new ReplicationRegistry().StartAsync(doc)).Task;
+        var task = (await new ReplicationRegistry().StartAsync(OneRun(doc))).Task;
         var deadline = DateTime.UtcNow + Limit;
         while (task.ToActiveTask().CheckpointedSourceSeq is null or "0" || task.ToActiveTask().DocsWritten < 1000)
         {

@@ -179,11 +179,25 @@ public sealed class ReplicationDocTests
     [Fact]
     public void Unknown_fields_are_kept_and_warned_about()
     {
-        var doc = CouchReplicationDoc.FromJson("""{"source": "http://h/a", "target": "http://h/b", "owner": "ann"}""");
+        var doc = CouchReplicationDoc.FromJson("""{"source": "http://h/a", "target": "http://h/b", "colour": "blue"}""");
 
-        Assert.Equal("ann", doc.AdditionalFields["owner"]);
+        Assert.Equal("blue", doc.AdditionalFields["colour"]);
+        Assert.Contains("\"colour\": \"blue\"", doc.ToJson());
+        Assert.Contains(ReplicationSettings.From(doc).Warnings, w => w.Contains("'colour'"));
+    }
+
+    [Fact]
+    public void The_fields_couchdb_writes_into_a_replicator_document_are_kept_without_a_warning()
+    {
+        var doc = CouchReplicationDoc.FromJson("""
+            {"_id": "nightly", "_rev": "3-abc", "source": "http://h/a", "target": "http://h/b", "owner": "ann",
+             "_replication_state": "completed", "_replication_state_time": "2026-11-30T01:00:00Z",
+             "_replication_state_reason": null, "_replication_id": "0a81", "_replication_stats": {"docs_written": 3}}
+            """);
+
+        Assert.Empty(ReplicationSettings.From(doc).Warnings);
+        Assert.Equal("3-abc", doc.AdditionalFields["_rev"]);
         Assert.Contains("\"owner\": \"ann\"", doc.ToJson());
-        Assert.Contains(ReplicationSettings.From(doc).Warnings, w => w.Contains("'owner'"));
     }
 
     [Fact]

@@ -52,17 +52,25 @@ public abstract class ServerTests<TServer> : IClassFixture<TServer> where TServe
         return doc;
     }
 
-    /// <summary>Runs a one-shot replication in <see cref="Registry"/> and asserts the nothing-lost invariant on its outcome.</summary>
+    /// <summary>
+    /// Runs a one-shot replication in <see cref="Registry"/> and asserts the nothing-lost invariant
+    /// on its outcome. One run: a run's failure is the test's outcome, not restarted (restarts
+    /// after a crash have their own suite, ManyReplicationsTests).
+    /// </summary>
     protected Task<CouchReplicationResult> ReplicateAsync(CouchReplicationDoc doc, Func<string, bool>? inScope = null) =>
-        NothingLost.ReplicateAsync(Server, doc, Limit, inScope, Registry);
+        NothingLost.ReplicateAsync(Server, OneRun(doc), Limit, inScope, Registry);
 
     /// <inheritdoc cref="ReplicateAsync(CouchReplicationDoc, Func{string, bool}?)"/>
     private protected Task<CouchReplicationResult> ReplicateAsync(ReplicationSettings settings) =>
         NothingLost.ReplicateAsync(Server, settings, Limit, registry: Registry);
 
-    /// <summary>Runs a one-shot replication in a new registry and returns its result, checking nothing.</summary>
+    /// <summary>Runs a one-shot replication (one run, as <see cref="ReplicateAsync(CouchReplicationDoc, Func{string, bool}?)"/>) in a new registry and returns its result, checking nothing.</summary>
     protected async Task<CouchReplicationResult> RunAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false) =>
-        await (await new ReplicationRegistry().StartAsync(doc, skipCertificateCheck)).Task.Completion.WaitAsync(Limit);
+        await (await new ReplicationRegistry().StartAsync(OneRun(doc, skipCertificateCheck))).Task.Completion.WaitAsync(Limit);
+
+    /// <summary>The settings of <paramref name="doc"/> for a single run: no restart after a crash.</summary>
+    private protected static ReplicationSettings OneRun(CouchReplicationDoc doc, bool skipCertificateCheck = false) =>
+        ReplicationSettings.From(doc, skipCertificateCheck) with { OneShotRestarts = 0 };
 
     /// <inheritdoc cref="RunAsync(CouchReplicationDoc, bool)"/>
     private protected async Task<CouchReplicationResult> RunAsync(ReplicationSettings settings) =>

@@ -47,7 +47,7 @@ internal static class Backoff
     /// <paramref name="crashed"/> hears of each failure with the delay before the restart.
     /// </summary>
     public static ResiliencePipeline<T> Restarts<T>(TimeSpan first, TimeSpan max, int maxRestarts, Func<Exception, bool> restartable,
-        Action<Exception, TimeSpan> crashed) =>
+        Action<Exception, TimeSpan> crashed) => maxRestarts == 0 ? ResiliencePipeline<T>.Empty :
         new ResiliencePipelineBuilder<T>().AddRetry(new RetryStrategyOptions<T>
         {
             MaxRetryAttempts = maxRestarts,
