@@ -67,7 +67,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
                 WriteError(TaskIds.NotFound(id));
             foreach (var task in running)
             {
-                if (!ShouldProcess(task.ReplicationId, "Stop replication")) continue;
+                if (!ShouldProcess($"{task.Source} -> {task.Target} ({task.ReplicationId})", "Stop replication")) continue;
                 task.Stop();
                 ((IAsyncResult)task.Completion).AsyncWaitHandle.WaitOne(StopWait);
                 WriteVerbose($"Replication {task.ReplicationId} is {task.State}; checkpointed at {task.ToActiveTask().CheckpointedSourceSeq}");
@@ -125,7 +125,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
     private void Stop(ServerCall call, CouchActiveTask task)
     {
         var action = task.DocId is null ? "Cancel replication" : $"Delete replication document {task.Database}/{task.DocId}";
-        if (!ShouldProcess($"{task.ReplicationId ?? task.DocId} (on {call.Server})", action)) return;
+        if (!ShouldProcess($"{task.Source} -> {task.Target} ({task.ReplicationId ?? task.DocId} on {call.Server})", action)) return;
         try
         {
             Stopped(call.Run((s, ct) => s.StopAsync(task, ct)));
