@@ -77,12 +77,13 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
         }
     }
 
-    /// <summary>A target object that is the target's URL, password masked.</summary>
-    private static void AssertMaskedTarget(ErrorRecord error, string targetDb)
+    /// <summary>A target object that is the URL of the end at fault (database <paramref name="db"/>), with no password in it.</summary>
+    private static void AssertEndAtFault(ErrorRecord error, string db)
     {
-        var target = Assert.IsType<string>(error.TargetObject);
-        Assert.Contains(":*****@", target);
-        Assert.Contains(targetDb, target);
+        var end = Assert.IsType<string>(error.TargetObject);
+        Assert.Contains(db, end);
+        Assert.DoesNotContain(CouchServer.AdminPassword, end);
+        Assert.DoesNotContain(WrongPassword, end);
     }
 
     [ServerFact]
@@ -93,7 +94,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
 
         var error = AssertError(Replicate(Url(sourceDb), Url(targetDb)), "Start-CouchReplication", CouchErrorKind.DbNotFound, ErrorCategory.ObjectNotFound);
 
-        AssertMaskedTarget(error, targetDb);
+        AssertEndAtFault(error, targetDb);
         Assert.Contains(targetDb, error.Exception.Message);
     }
 
@@ -106,7 +107,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
         var error = AssertError(Replicate(wrong, Url(targetDb), ("CreateTarget", true)), "Start-CouchReplication",
             CouchErrorKind.Unauthorized, ErrorCategory.AuthenticationError, WrongPassword);
 
-        AssertMaskedTarget(error, targetDb);
+        AssertEndAtFault(error, sourceDb);
         Assert.Equal(HttpStatusCode.NotFound, await Client.StatusAsync(targetDb));
     }
 
@@ -146,7 +147,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
         var error = AssertError(Replicate(Url(sourceDb), nobody, ("CreateTarget", true)), "Start-CouchReplication",
             CouchErrorKind.Unreachable, ErrorCategory.ConnectionError);
 
-        AssertMaskedTarget(error, "/target");
+        AssertEndAtFault(error, "/target");
     }
 
     [ServerFact]
@@ -158,7 +159,8 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
             ("SourceCredential", AdminCredential), ("TargetCredential", AdminCredential)), "Start-CouchReplication",
             CouchErrorKind.FilterNotFound, ErrorCategory.ObjectNotFound);
 
-        Assert.Equal(WithoutCredentials(Url(targetDb)), error.TargetObject);
+        // The filter's design document on the source is the end at fault.
+        AssertEndAtFault(error, sourceDb + "/_design/nodesign");
         Assert.Contains("nodesign/bytype", error.Exception.Message);
         Assert.Equal(HttpStatusCode.NotFound, await Client.StatusAsync(targetDb));
     }
@@ -173,8 +175,9 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
         var noFilter = AssertError(Replicate(Url(sourceDb), Url(targetDb), ("CreateTarget", true), ("Filter", "nodesign/bytype")), "Start-CouchReplication",
             CouchErrorKind.FilterNotFound, ErrorCategory.ObjectNotFound);
 
-        AssertMaskedTarget(invalid, targetDb);
-        AssertMaskedTarget(noFilter, targetDb);
+        AssertEndAtFault(invalid, targetDb);
+        // The filter is looked up on the source: the source is the end at fault.
+        AssertEndAtFault(noFilter, sourceDb);
     }
 
     /// <summary>
@@ -182,7 +185,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     /// ErrorRecord of <paramref name="kind"/>, whose target object is the target's masked URL.
     /// </summary>
     private async Task FailsThroughProxyAsync(Func<RecordedRequest, string, Fault?> fault, CouchErrorKind kind, ErrorCategory category,
-        params (string Name, object? Value)[] more)
+        bool sourceAtFault = false, params (string Name, object? Value)[] more)
     {
         var (sourceDb, targetDb) = await SeedWithTargetAsync(3);
         await using var proxy = new FaultProxy(Server.Url);
@@ -190,7 +193,7 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
 
         var error = AssertError(Replicate(Url(proxy, sourceDb), Url(proxy, targetDb), [("CreateTarget", true), .. more]), "Start-CouchReplication", kind, category);
 
-        AssertMaskedTarget(error, targetDb);
+        AssertEndAtFault(error, sourceAtFault ? sourceDb : targetDb);
     }
 
     [ServerFact]
@@ -204,12 +207,12 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     [ServerFact]
     public Task No_answer_within_the_connection_timeout_is_Timeout() => FailsThroughProxyAsync(
         (r, _) => r.Kind == "_revs_diff" ? new Fault.Stall(TimeSpan.FromSeconds(5)) : null, CouchErrorKind.Timeout, ErrorCategory.OperationTimeout,
-        ("ConnectionTimeout", 300));
+        false, ("ConnectionTimeout", 300));
 
     [ServerFact]
     public Task An_html_page_for_the_source_is_InvalidResponse() => FailsThroughProxyAsync(
         (r, sourceDb) => r.Database == sourceDb ? new Fault.Answer(200, "text/html", "<html><body>Welcome to nginx!</body></html>") : null,
-        CouchErrorKind.InvalidResponse, ErrorCategory.InvalidResult);
+        CouchErrorKind.InvalidResponse, ErrorCategory.InvalidResult, sourceAtFault: true);
 
     [ServerFact]
     public void Stopping_an_unknown_replication_id_is_NotFound_with_that_id()
