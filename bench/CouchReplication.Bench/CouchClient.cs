@@ -45,6 +45,17 @@ internal sealed class CouchClient : IDisposable
 
     public Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> body, TimeSpan? timeout = null) => SendAsync(HttpMethod.Post, path, body, timeout);
 
+    /// <summary>Posts <c>{"<paramref name="array"/>": [...]}</c> with one element written per item, to <c>_bulk_docs</c>, <c>_all_docs</c> and the like.</summary>
+    public Task<JsonDocument> PostArrayAsync<T>(string path, string array, IEnumerable<T> items, Action<Utf8JsonWriter, T> write) =>
+        PostAsync(path, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray(array);
+            foreach (var item in items) write(writer, item);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+
     public Task<JsonDocument> PutAsync(string path, Action<Utf8JsonWriter>? body = null) => SendAsync(HttpMethod.Put, path, body, null);
 
     public Task<JsonDocument> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null, null);

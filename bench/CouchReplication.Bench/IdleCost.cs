@@ -30,17 +30,10 @@ internal static class IdleCost
     {
         var sourceDb = dbPrefix + "idle-source";
         (await client.PutAsync(sourceDb)).Dispose();
-        (await client.PostAsync($"{sourceDb}/_bulk_docs", writer =>
+        (await client.PostArrayAsync($"{sourceDb}/_bulk_docs", "docs", Enumerable.Range(0, SeedDocs), (writer, i) =>
         {
             writer.WriteStartObject();
-            writer.WriteStartArray("docs");
-            for (var i = 0; i < SeedDocs; i++)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("_id", $"idle-{i}");
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
+            writer.WriteString("_id", $"idle-{i}");
             writer.WriteEndObject();
         })).Dispose();
 

@@ -24,18 +24,11 @@ internal static class ManyDatabases
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (db, _) =>
         {
             (await client.PutAsync(db)).Dispose();
-            (await client.PostAsync($"{db}/_bulk_docs", w =>
+            (await client.PostArrayAsync($"{db}/_bulk_docs", "docs", Enumerable.Range(0, docs), (w, i) =>
             {
                 w.WriteStartObject();
-                w.WriteStartArray("docs");
-                for (var i = 0; i < docs; i++)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("_id", $"doc-{i:D5}");
-                    w.WriteString("text", new string('x', 200));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                w.WriteString("_id", $"doc-{i:D5}");
+                w.WriteString("text", new string('x', 200));
                 w.WriteEndObject();
             })).Dispose();
         });
@@ -72,20 +65,13 @@ internal static class ManyDatabases
         catch (HttpRequestException) { /* it exists */ }
         await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
         foreach (var chunk in sources.Chunk(500))
-            (await client.PostAsync("_replicator/_bulk_docs", w =>
+            (await client.PostArrayAsync("_replicator/_bulk_docs", "docs", chunk, (w, source) =>
             {
                 w.WriteStartObject();
-                w.WriteStartArray("docs");
-                foreach (var source in chunk)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("_id", source);
-                    w.WriteString("source", client.DbUrl(source));
-                    w.WriteString("target", client.DbUrl(source + "-server"));
-                    w.WriteBoolean("create_target", true);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                w.WriteString("_id", source);
+                w.WriteString("source", client.DbUrl(source));
+                w.WriteString("target", client.DbUrl(source + "-server"));
+                w.WriteBoolean("create_target", true);
                 w.WriteEndObject();
             })).Dispose();
 
@@ -122,30 +108,16 @@ internal static class ManyDatabases
 
     private static async Task DeleteDocsAsync(CouchClient client, IEnumerable<string> ids)
     {
-        using var all = await client.PostAsync("_replicator/_all_docs", w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("keys");
-            foreach (var id in ids) w.WriteStringValue(id);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        using var all = await client.PostArrayAsync("_replicator/_all_docs", "keys", ids, (w, id) => w.WriteStringValue(id));
         var rows = all.RootElement.GetProperty("rows").EnumerateArray()
             .Where(r => r.TryGetProperty("value", out _))
             .Select(r => (Id: r.GetProperty("id").GetString()!, Rev: r.GetProperty("value").GetProperty("rev").GetString()!)).ToList();
-        (await client.PostAsync("_replicator/_bulk_docs", w =>
+        (await client.PostArrayAsync("_replicator/_bulk_docs", "docs", rows, (w, row) =>
         {
             w.WriteStartObject();
-            w.WriteStartArray("docs");
-            foreach (var (id, rev) in rows)
-            {
-                w.WriteStartObject();
-                w.WriteString("_id", id);
-                w.WriteString("_rev", rev);
-                w.WriteBoolean("_deleted", true);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            w.WriteString("_id", row.Id);
+            w.WriteString("_rev", row.Rev);
+            w.WriteBoolean("_deleted", true);
             w.WriteEndObject();
         })).Dispose();
     }

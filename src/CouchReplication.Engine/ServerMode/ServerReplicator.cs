@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using CouchReplication.Http;
 using CouchReplication.Json;
-using CouchReplication.Protocol;
 
 namespace CouchReplication.ServerMode;
 
