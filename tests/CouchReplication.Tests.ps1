@@ -125,11 +125,12 @@ Describe 'Start-CouchReplication' {
                 param($Module, $Source, $Target)
                 Import-Module $Module
                 Start-CouchReplication $Source $Target -CreateTarget
-            }).AddArgument($modulePath).AddArgument("$url$source").AddArgument("$url$(New-TestDbName 'target')")
+            }).AddArgument($modulePath).AddArgument("$url$source").AddArgument("$url$($target = New-TestDbName 'target'; $target)")
             $result = $ps.Invoke()
             $result.DocsWritten | Should -Be 50
             $ps.Streams.Progress.Count | Should -BeGreaterThan 0
-            $ps.Streams.Progress[0].Activity | Should -Match "Replicating http://admin:\*\*\*\*\*@.*$source"
+            $authority = ([uri]$url).Authority
+            $ps.Streams.Progress[0].Activity | Should -Be "$authority/$source -> $authority/$target"
             $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
         }
         finally {
@@ -213,23 +214,42 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         Assert-NothingLost -Url $url -Source $source -Target $target
     }
 
-    It 'prints tasks as a table: short id, state, counts, and source and target as host/database' {
+    It 'prints tasks as a table that fits 80 columns: database names first, then state, counts and a short id' {
         $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
         Wait-Running $task
         $authority = ([uri]$url).Authority
         foreach ($width in 80, 120) {
             foreach ($text in ($task | Out-String -Width $width), (Get-CouchActiveTask -ReplicationId $task.ReplicationId | Out-String -Width $width)) {
                 $lines = $text -split "`n" | Where-Object { $_.Trim() }
-                $lines[0] | Should -Match '^ReplicationId\s+State\s+DocsWritten\s+Pending\s+Source\s+Target'
-                $row = $lines | Where-Object { $_.StartsWith($task.ReplicationId.Substring(0, 8)) }
+                $lines[0] | Should -Match '^Source\s+Target\s+State\s+Written\s+Pending\s+Id\s*$'
+                # Test names are 19 characters, more than an 80-column table gives a column: the start shows.
+                $row = $lines | Where-Object { $_.StartsWith($source.Substring(0, 15)) }
                 $row | Should -HaveCount 1
-                $row | Should -Match ('^' + $task.ReplicationId.Substring(0, 8) + '…\+continuous')
+                $row.TrimEnd().Length | Should -BeLessOrEqual $width
+                $row | Should -Match ('\s' + [regex]::Escape($target.Substring(0, 15)))
                 $row | Should -Match ' Running '
+                $row | Should -Match ([regex]::Escape($task.ReplicationId.Substring(0, 8)) + '…\s*$')
                 $row | Should -Not -Match 'http|\*\*\*|secret'
-                if ($width -ge 120) { $row | Should -Match ([regex]::Escape("$authority/$($source.Substring(0, 4))")) }
             }
         }
-        ($task | Out-String -Width 200) | Should -Match ([regex]::Escape("$authority/$source") + '\s+' + [regex]::Escape("$authority/$target"))
+        ($task | Format-List | Out-String -Width 200) | Should -Match ([regex]::Escape("$authority/$source"))
+        $task.DocsWritten | Should -Be (Get-CouchActiveTask -ReplicationId $task.ReplicationId).DocsWritten
+    }
+
+    It 'converts a running task to JSON at once, with its counters (no blocking Task.Result on the object)' {
+        $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous
+        Wait-Until { $task.DocsWritten -ge 3 } -Timeout 30 -Because 'three documents written'
+        $convert = [powershell]::Create().AddCommand('ConvertTo-Json').AddParameter('InputObject', $task).AddParameter('Depth', 2)
+        try {
+            $pending = $convert.BeginInvoke()
+            $pending.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'ConvertTo-Json reads every property; none may wait for the replication to end'
+            $json = $convert.EndInvoke($pending) | ConvertFrom-Json
+        }
+        finally { $convert.Dispose() }
+        $json.State | Should -Be ([int][CouchReplication.CouchReplicationState]::Running)
+        $json.DocsWritten | Should -Be 3
+        $json.Result | Should -BeNullOrEmpty
+        $json.Source | Should -Not -Match 'secret'
     }
 
     It 'warns and returns the running task when the same replication is started again' {
@@ -268,7 +288,7 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         $task | Should -BeOfType ([CouchReplication.CouchReplicationTask])
         $task.Completion.Wait(60000) | Should -BeTrue
         $task.State | Should -Be 'Completed'
-        $task.Completion.Result.DocsWritten | Should -Be 3
+        $task.Result.DocsWritten | Should -Be 3
     }
 
     It 'blocks with -Continuous -Wait until stopped, and a pipeline stop (Ctrl+C) stops it with a final checkpoint' {
@@ -326,6 +346,108 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         Stop-CouchReplication -ReplicationId 'no-such-replication' -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.NotFound,CouchReplication.Commands.StopCouchReplicationCommand'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'Jobs: Start-CouchReplication -AsJob with Get-Job, Wait-Job, Receive-Job, Stop-Job, Remove-Job' {
+    AfterEach {
+        Get-Job | Where-Object PSJobTypeName -eq 'CouchReplicationJob' | Remove-Job -Force
+    }
+
+    It 'runs a one-shot replication as a job: Wait-Job, then Receive-Job gives the result and the refused documents as warnings' {
+        $source = New-SeededDb 20
+        $target = New-TestDbName 'target'
+        Invoke-TestCouch -Url $url -Path $target -Method PUT | Out-Null
+        Invoke-TestCouch -Url $url -Path "$target/_design/guard" -Method PUT -Body @{
+            validate_doc_update = "function (doc) { if (doc._id === 'doc-7') throw({forbidden: 'not doc-7'}); }" } | Out-Null
+
+        $job = Start-CouchReplication "$url$source" "$url$target" -AsJob
+        $job | Should -BeOfType ([CouchReplication.Commands.CouchReplicationJob])
+        $job.PSJobTypeName | Should -Be 'CouchReplicationJob'
+        (Get-Job -Id $job.Id).InstanceId | Should -Be $job.InstanceId
+        $job.Command | Should -Match ([regex]::Escape($source))
+        $job.Command | Should -Not -Match 'secret'
+        (Get-CouchActiveTask -All).ReplicationId | Should -Contain $job.Replication.ReplicationId
+
+        Wait-Job $job -Timeout 60 | Should -Not -BeNullOrEmpty
+        $job.State | Should -Be 'Completed'
+        $job.HasMoreData | Should -BeTrue
+        $warnings = $null
+        $result = Receive-Job $job -WarningVariable warnings 3>$null
+        $result | Should -BeOfType ([CouchReplication.CouchReplicationResult])
+        $result.DocsWritten | Should -Be 19
+        $result.DocWriteFailures | Should -Be 1
+        $result.Duration | Should -BeGreaterThan ([timespan]::Zero)
+        ($warnings -join "`n") | Should -Match 'doc-7'
+        $job.HasMoreData | Should -BeFalse
+        Assert-NothingLost -Url $url -Source $source -Target $target -Failures $result.Failures
+
+        Remove-Job $job
+        Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'stops a continuous job with Stop-Job: a final checkpoint, state Stopped in the job and in Get-CouchActiveTask' {
+        $source = New-SeededDb 5
+        $target = New-TestDbName 'target'
+        $job = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous -AsJob
+        Wait-Until { $job.Replication.DocsWritten -ge 5 } -Timeout 30 -Because 'five documents written'
+        Wait-Job $job -Timeout 1 | Should -BeNullOrEmpty -Because 'a continuous replication does not end by itself'
+        $job.State | Should -Be 'Running'
+
+        Stop-Job $job
+        $job.State | Should -Be 'Stopped'
+        $task = Get-CouchActiveTask -All -ReplicationId $job.Replication.ReplicationId
+        $task.State | Should -Be 'Stopped'
+        $checkpoint = Invoke-TestCouch -Url $url -Path "$target/_local/$($job.Replication.CheckpointId)"
+        $checkpoint.source_last_seq | Should -Not -BeNullOrEmpty
+        Assert-NothingLost -Url $url -Source $source -Target $target
+    }
+
+    It 'fails a job whose replication fails, and Receive-Job gives the error record' {
+        $source = New-SeededDb 3
+        $target = New-TestDbName 'target'
+        $job = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous -AsJob
+        Wait-Until { $job.Replication.DocsWritten -ge 3 } -Timeout 30 -Because 'three documents written'
+        Invoke-TestCouch -Url $url -Path $target -Method DELETE | Out-Null
+        Invoke-TestCouch -Url $url -Path "$source/late" -Method PUT -Body @{ n = 1 } | Out-Null
+
+        Wait-Until { $job.State -in 'Failed', 'Completed', 'Stopped' } -Timeout 60 -Because 'the replication failing without its target'
+        $job.State | Should -Be 'Failed'
+        $errors = $null
+        Receive-Job $job -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -Match '^CouchReplication\.'
+        "$($errors[0])" | Should -Not -Match 'secret'
+        { Receive-Job $job -ErrorAction Stop } | Should -Not -Throw -Because 'what was received is gone'
+    }
+
+    It 'checks both ends before it returns: a wrong password or a missing database is an error of the command, no job is made' -TestCases @(
+        @{ Switch = 'AsJob' }, @{ Switch = 'NoWait' }, @{ Switch = 'Continuous' }
+    ) {
+        $source = New-SeededDb 1
+        $wrong = $url -replace ':secret@', ':not-the-password@'
+        $jobs = @(Get-Job).Count
+        $tasks = @(Get-CouchActiveTask -All).Count
+        $switches = @{ $Switch = $true }
+
+        $err = $null
+        Start-CouchReplication "$wrong$source" "$url$(New-TestDbName 'target')" -CreateTarget @switches -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CouchReplication.Unauthorized,*'
+        "$($err[0]) $($err[0].TargetObject)" | Should -Not -Match 'not-the-password'
+
+        $err = $null
+        Start-CouchReplication "$url$source" "$url$(New-TestDbName 'missing')" @switches -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'CouchReplication.DbNotFound,*'
+        $err[0].Exception.Message | Should -Match 'CreateTarget'
+
+        @(Get-Job).Count | Should -Be $jobs
+        @(Get-CouchActiveTask -All).Count | Should -Be $tasks
+    }
+
+    It 'refuses -AsJob with -NoWait, -Wait or -Server' {
+        { Start-CouchReplication "$url/a" "$url/b" -AsJob -Wait -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
+        { Start-CouchReplication "$url/a" "$url/b" -AsJob -NoWait -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
+        { Start-CouchReplication "$url/a" "$url/b" -AsJob -Server $url -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
     }
 }
 

@@ -19,7 +19,7 @@ internal static class EngineOneShot
         CouchReplicationResult result;
         try
         {
-            result = await task.Completion.WaitAsync(ct);
+            result = await task.GetResultAsync().WaitAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -51,7 +51,7 @@ internal static class ManyDatabases
         var failed = 0;
         foreach (var task in tasks)
         {
-            try { await task.Completion.WaitAsync(ct); }
+            try { await task.GetResultAsync().WaitAsync(ct); }
             catch (CouchReplicationException) { failed++; }
         }
         var usage = await monitor.StopAsync();

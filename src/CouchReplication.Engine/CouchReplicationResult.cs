@@ -47,7 +47,14 @@ public sealed class CouchReplicationResult
     /// <summary>The documents the target refused, with CouchDB's reasons (at most 1000 are kept).</summary>
     public CouchDocWriteFailure[] Failures { get; init; } = [];
 
+    /// <summary>
+    /// How long the replication took, as the caller waited: from its start (time spent waiting for
+    /// a turn and restarts after crashes included) to its end; for <c>-Server</c>, the server's
+    /// <c>_replicate</c> call.
+    /// </summary>
+    public TimeSpan Duration { get; internal set; }
+
     /// <summary>A one-line summary.</summary>
     public override string ToString() =>
-        $"{(Ok ? "ok" : "not ok")}: {Source} -> {Target}, {DocsWritten} written, {DocWriteFailures} failed, last seq {SourceLastSeq}";
+        $"{(Ok ? "ok" : "not ok")}: {Source} -> {Target}, {DocsWritten} written, {DocWriteFailures} failed, last seq {SourceLastSeq}, {Duration.TotalSeconds:0.0} s";
 }

@@ -24,6 +24,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
     private volatile CouchReplicationException? _error;
     private volatile ReplicationScheduler.Slot? _slot;
     private long _updatedTicks;
+    private Task<CouchReplicationResult> _run;
 
     private CouchReplicationTask(ReplicationSettings settings, string checkpointId, ReplicationScheduler scheduler)
     {
@@ -33,7 +34,8 @@ public sealed class CouchReplicationTask : IReplicationObserver
         ReplicationId = ReplicationIdentity.TaskId(checkpointId, settings.Continuous, settings.CreateTarget);
         StartedOn = DateTimeOffset.UtcNow;
         _updatedTicks = StartedOn.UtcTicks;
-        Completion = Task.FromException<CouchReplicationResult>(new InvalidOperationException("The replication has not started."));
+        _run = Task.FromException<CouchReplicationResult>(new InvalidOperationException("The replication has not started."));
+        Completion = _run;
     }
 
     internal static CouchReplicationTask Start(ReplicationSettings settings, string checkpointId, ReplicationScheduler scheduler)
@@ -42,7 +44,8 @@ public sealed class CouchReplicationTask : IReplicationObserver
         foreach (var warning in settings.Warnings) task.Enqueue(new ReplicationMessage(true, warning));
         // Called here, not on the thread pool: the task takes its place in the scheduler's queue
         // before Start returns, so a queue of tasks started in order keeps that order.
-        task.Completion = task.RunAsync();
+        task._run = task.RunAsync();
+        task.Completion = Untyped(task._run);
         return task;
     }
 
@@ -77,10 +80,38 @@ public sealed class CouchReplicationTask : IReplicationObserver
     public CouchReplicationException? Error => _error;
 
     /// <summary>
-    /// Completes with a one-shot replication's result; fails with the error that ended the task,
-    /// or is cancelled when the task was stopped.
+    /// Completes when the task ends: successfully when the replication completed, faulted with the
+    /// error that ended it, or cancelled when it was stopped. Its result is <see cref="Result"/>.
     /// </summary>
-    public Task<CouchReplicationResult> Completion { get; private set; }
+    /// <remarks>
+    /// A task without a result on purpose: serializers that read every property (ConvertTo-Json,
+    /// Format-List *) would block on a running replication's <c>Task&lt;T&gt;.Result</c>.
+    /// </remarks>
+    public Task Completion { get; private set; }
+
+    /// <summary>A one-shot replication's result once it has completed; null before, and when it failed or was stopped.</summary>
+    public CouchReplicationResult? Result => _run.IsCompletedSuccessfully ? _run.Result : null;
+
+    /// <summary>
+    /// The replication's result: completes when a one-shot replication completes, fails with the
+    /// error that ended the task, or is cancelled when the task is stopped.
+    /// </summary>
+    public Task<CouchReplicationResult> GetResultAsync() => _run;
+
+    /// <summary>For a Pending task: its place in the scheduler's queue (1 runs next); null otherwise.</summary>
+    public int? QueuePosition => _state == CouchReplicationState.Pending ? _scheduler.PositionOf(this) : null;
+
+    /// <summary>docs_read so far: revisions read from the source.</summary>
+    public long DocsRead => _stats.DocsRead;
+
+    /// <summary>docs_written so far: revisions the target took.</summary>
+    public long DocsWritten => _stats.DocsWritten;
+
+    /// <summary>doc_write_failures so far: revisions the target refused.</summary>
+    public long DocWriteFailures => _stats.DocWriteFailures;
+
+    /// <summary>changes_pending, when the source reports it.</summary>
+    public long? ChangesPending => _stats.ChangesPending;
 
     /// <summary>Asks the replication to stop; it writes a final checkpoint and ends in state Stopped.</summary>
     public void Stop() => _stop.Cancel();
@@ -93,7 +124,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
     {
         ReplicationId = ReplicationId,
         State = _state,
-        QueuePosition = _state == CouchReplicationState.Pending ? _scheduler.PositionOf(this) : null,
+        QueuePosition = QueuePosition,
         Source = Source,
         Target = Target,
         Continuous = _settings.Continuous,
@@ -137,6 +168,7 @@ public sealed class CouchReplicationTask : IReplicationObserver
         try
         {
             var result = await restarts.ExecuteAsync(RunOnceAsync, _stop.Token);
+            result.Duration = DateTimeOffset.UtcNow - StartedOn;
             _state = CouchReplicationState.Completed;
             return result;
         }
@@ -186,6 +218,19 @@ public sealed class CouchReplicationTask : IReplicationObserver
             slot.Release();
             _slot = null;
         }
+    }
+
+    /// <summary>The same outcome as <paramref name="run"/>, on a task whose runtime type has no blocking Result property.</summary>
+    private static Task Untyped(Task<CouchReplicationResult> run)
+    {
+        var done = new TaskCompletionSource();
+        run.ContinueWith(t =>
+        {
+            if (t.IsCanceled) done.SetCanceled();
+            else if (t.Exception is { } e) done.SetException(e.InnerExceptions);
+            else done.SetResult();
+        }, TaskScheduler.Default);
+        return done.Task;
     }
 
     private CouchReplicationException Fail(CouchReplicationException error)

@@ -66,6 +66,18 @@ public sealed class ReplicationRegistry
         }
     }
 
+    /// <summary>
+    /// Asks both databases what a replication asks first: that the source exists and takes the
+    /// credentials, and that the target does too or may be created (nothing is created). For a
+    /// replication started in the background, so that a wrong password or a typo in a database
+    /// name fails the command that started it rather than a task nobody waits for.
+    /// </summary>
+    /// <param name="doc">The replication document.</param>
+    /// <param name="skipCertificateCheck">Accept any TLS certificate from source and target.</param>
+    /// <param name="ct">Cancels the check.</param>
+    public static Task CheckEndsAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false, CancellationToken ct = default) =>
+        ReplicationEnds.CheckAsync(ReplicationSettings.From(doc, skipCertificateCheck), ct);
+
     /// <summary>The task id a document's replication has, for stopping it by the same document.</summary>
     public async Task<string> TaskIdOfAsync(CouchReplicationDoc doc, CancellationToken ct = default)
     {

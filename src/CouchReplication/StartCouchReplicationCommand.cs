@@ -9,7 +9,10 @@ namespace CouchReplication.Commands;
 /// documents on both sides. A one-shot replication waits, shows progress, and returns a
 /// CouchReplicationResult; with -NoWait, and for -Continuous, it returns a CouchReplicationTask
 /// at once and runs in the background of the session (-Continuous -Wait blocks until it is
-/// stopped). Ctrl+C while waiting stops it cleanly with a final checkpoint.</para>
+/// stopped); with -AsJob it returns a job for Wait-Job, Receive-Job and Stop-Job. A replication
+/// sent to the background first checks that both databases answer and take the credentials, so
+/// those mistakes are errors of this command. Ctrl+C while waiting stops it cleanly with a final
+/// checkpoint, and says where: running the same command again resumes there.</para>
 /// <para type="description">With -Server, a server's own replicator runs it instead: a one-shot
 /// replication through POST /_replicate, waited for, returns the server's answer as a
 /// CouchReplicationResult; a continuous one returns a CouchActiveTask carrying the server's
@@ -18,12 +21,13 @@ namespace CouchReplication.Commands;
 /// replication on the server.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
-[OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchActiveTask))]
+[OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchReplicationJob), typeof(CouchActiveTask))]
 public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParameters
 {
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private readonly ReplicationDocParameters _document = new(credentialsAlsoIn: InputObjectSet);
+    private readonly CancellationTokenSource _stopping = new();
     private volatile CouchReplicationTask? _waitingFor;
 
     /// <summary>
@@ -34,9 +38,20 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
     [ValidateNotNull]
     public object InputObject { get; set; } = null!;
 
-    /// <summary>Return the task at once and replicate in the background of the session.</summary>
+    /// <summary>
+    /// Return the task at once and replicate in the background of the session (both ends are
+    /// checked first). Get-CouchActiveTask follows it; -AsJob gives a job to wait for instead.
+    /// </summary>
     [Parameter]
     public SwitchParameter NoWait { get; set; }
+
+    /// <summary>
+    /// Return a PowerShell job at once and replicate in the background of the session (both ends
+    /// are checked first): Wait-Job waits for it, Receive-Job gives the CouchReplicationResult,
+    /// the warnings and the error of a failed run, Stop-Job stops it with a final checkpoint.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
 
     /// <summary>With a continuous replication: block until it is stopped (Ctrl+C stops it).</summary>
     [Parameter]
@@ -72,7 +87,9 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
                 return;
             }
             if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
-            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck).GetAwaiter().GetResult();
+            // Nobody waits for a background replication: a wrong password or database name fails this command instead.
+            if (InBackground(doc)) ReplicationRegistry.CheckEndsAsync(doc, SkipCertificateCheck, _stopping.Token).GetAwaiter().GetResult();
+            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck, _stopping.Token).GetAwaiter().GetResult();
             if (alreadyRunning) WriteWarning($"Replication {task.ReplicationId} is already running in this session; this is that task.");
         }
         catch (CouchReplicationException e)
@@ -80,7 +97,19 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
             WriteError(PSValues.ErrorRecord(e, ParameterSetName == InputObjectSet ? InputObject : _document.Typed(nameof(CouchReplicationDoc.Target))));
             return;
         }
+        catch (OperationCanceledException) when (Stopping)
+        {
+            return;
+        }
 
+        if (AsJob)
+        {
+            WriteMessages(task);
+            var job = new CouchReplicationJob(task, $"Start-CouchReplication {task.Source} {task.Target}", null);
+            JobRepository.Add(job);
+            WriteObject(job);
+            return;
+        }
         if (NoWait || (task.Continuous && !Wait))
         {
             WriteMessages(task);
@@ -104,14 +133,18 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
     /// </summary>
     protected override void StopProcessing()
     {
+        _stopping.Cancel();
         _waitingFor?.Stop();
         base.StopProcessing();
     }
 
+    private bool InBackground(CouchReplicationDoc doc) => AsJob || NoWait || (doc.Continuous == true && !Wait);
+
     private CouchReplicationException? ConflictingSwitches() =>
         NoWait && Wait ? CouchReplicationException.InvalidArgument("-NoWait and -Wait", "cannot be used together")
+        : AsJob && (NoWait || Wait) ? CouchReplicationException.InvalidArgument("-AsJob", "cannot be used with -NoWait or -Wait: the job runs in the background, and Wait-Job waits for it")
         : Persistent && Server is null ? CouchReplicationException.InvalidArgument("-Persistent", "needs -Server: a persistent replication is run by a server's replicator")
-        : Server is not null && (NoWait || Wait) ? CouchReplicationException.InvalidArgument("-NoWait and -Wait",
+        : Server is not null && (NoWait || Wait || AsJob) ? CouchReplicationException.InvalidArgument("-NoWait, -Wait and -AsJob",
             "apply to replications in this session; with -Server a one-shot replication is waited for, and a continuous or -Persistent one returns at once")
         : null;
 
@@ -122,15 +155,14 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
         WriteObject(Persistent ? call.Run((s, ct) => s.PersistAsync(doc, ct))
             : doc.Continuous == true ? call.Run((s, ct) => s.StartAsync(doc, ct))
-            : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"Replicating {doc.Source} to {doc.Target}", "Starting")));
+            : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"{ReplicationProgress.Short(doc.Source ?? "")} -> {ReplicationProgress.Short(doc.Target ?? "")} (by {call.Server})", "Starting")));
     }, doc);
 
     private void WaitFor(CouchReplicationTask task)
     {
-        var activity = $"Replicating {task.Source} to {task.Target}";
+        var progress = new ReplicationProgress(task.Source, task.Target);
         var completion = (IAsyncResult)task.Completion;
-        string status = "Starting";
-        int percent = -1;
+        ProgressRecord? last = null;
         try
         {
             while (!completion.AsyncWaitHandle.WaitOne(PollInterval))
@@ -138,28 +170,48 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
                 // Once stopped, the pipeline takes no more output; the task is writing its final checkpoint.
                 if (Stopping) continue;
                 WriteMessages(task);
-                var active = task.ToActiveTask();
-                status = active.QueuePosition is { } place
-                    ? $"Pending: #{place} in the queue (Get-CouchReplicationOption)"
-                    : $"{active.State}: {active.DocsWritten} documents written, {active.ChangesPending?.ToString() ?? "?"} changes pending";
-                percent = active.Progress ?? -1;
-                // A new record each time: a host may keep every record it is given.
-                WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent });
+                last = progress.Record(task.ToActiveTask());
+                WriteProgress(last);
             }
         }
         catch (PipelineStoppedException)
         {
             // Ctrl+C while writing: return only once the final checkpoint is written, so a rerun resumes there.
             completion.AsyncWaitHandle.WaitOne();
+            TellWhereItStopped(task);
             throw;
         }
-        if (Stopping) return;
+        if (Stopping)
+        {
+            TellWhereItStopped(task);
+            return;
+        }
         WriteMessages(task);
-        WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent, RecordType = ProgressRecordType.Completed });
+        WriteProgress(progress.Completed(last));
 
-        if (task.Completion.IsCompletedSuccessfully) WriteObject(task.Completion.Result);
+        if (task.Result is { } result) WriteObject(result);
         else if (task.State == CouchReplicationState.Stopped) WriteObject(task);
         else if (task.Error is { } error) WriteError(PSValues.ErrorRecord(error, task.Target));
+    }
+
+    /// <summary>
+    /// Ctrl+C: the pipeline takes no more output, so the host is told directly where the
+    /// replication stopped and that running the same command again resumes there.
+    /// </summary>
+    private void TellWhereItStopped(CouchReplicationTask task)
+    {
+        var active = task.ToActiveTask();
+        var where = task.State == CouchReplicationState.Stopped
+            ? $"Replication stopped after {active.DocsWritten} documents written, checkpointed at source sequence {active.CheckpointedSourceSeq}; run the same command again to resume from there."
+            : $"Replication is {task.State}: {active.DocsWritten} documents written, checkpointed at source sequence {active.CheckpointedSourceSeq}.";
+        try
+        {
+            Host.UI.WriteWarningLine(where);
+        }
+        catch (Exception e) when (e is PipelineStoppedException or NotImplementedException or System.Management.Automation.Host.HostException)
+        {
+            // A host without a UI to write to: the checkpoint is there all the same.
+        }
     }
 
     private void WriteMessages(CouchReplicationTask task) => Messages.Write(this, task.TryTakeMessage);

@@ -201,7 +201,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         ], newEdits: true);
         var job = (await new ReplicationRegistry().StartAsync(Doc(sourceDb, targetDb))).Task;
 
-        var result = await job.Completion.WaitAsync(Limit);
+        var result = await job.GetResultAsync().WaitAsync(Limit);
 
         Assert.Equal(1, result.DocsWritten);
         Assert.Equal(2, result.DocWriteFailures);

@@ -129,7 +129,7 @@ public abstract class BadInputTests<TServer>(TServer server) : ServerTests<TServ
         await AssertNotCreatedAsync(targetDb);
 
         var (task, _) = await new ReplicationRegistry().StartAsync(Doc(), skipCertificateCheck: true);
-        var result = await task.Completion.WaitAsync(Limit);
+        var result = await task.GetResultAsync().WaitAsync(Limit);
         Assert.Equal(5, result.DocsWritten);
         Assert.True(task.TryTakeMessage(out var warning) && warning.IsWarning && warning.Text.Contains("not checked"));
     }

@@ -31,7 +31,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : Serv
     private async Task StopAsync(CouchReplicationTask task)
     {
         task.Stop();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
         Assert.Equal(CouchReplicationState.Stopped, task.State);
     }
 
@@ -118,7 +118,7 @@ public abstract class ContinuousReplicationTests<TServer>(TServer server) : Serv
 
         await Client.DeleteDbAsync(sourceDb);
 
-        await Assert.ThrowsAsync<CouchReplicationException>(() => task.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAsync<CouchReplicationException>(() => task.GetResultAsync().WaitAsync(Limit));
         Assert.Equal(CouchReplicationState.Failed, task.State);
         Assert.NotNull(task.ToActiveTask().Error);
         Assert.False(task.Error!.IsTransient);

@@ -133,7 +133,7 @@ public abstract class CouchDbParityTests<TServer>(TServer server) : ServerTests<
         finally
         {
             task.Stop();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
         }
         await NothingLost.AssertAsync(Client, sourceDb, targetDb, first.Failures);
     }

@@ -109,7 +109,7 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
 
         // As if the process were killed: from now on nothing reaches the servers, not even a final checkpoint.
         proxy.Faults = _ => new Fault.Reset();
-        await Assert.ThrowsAsync<CouchReplicationException>(() => task.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAsync<CouchReplicationException>(() => task.GetResultAsync().WaitAsync(Limit));
         var written = task.ToActiveTask().DocsWritten;
         // The source's log is written first; when both logs are of one session, CouchDB's rule resumes from it.
         using var log = await Client.GetJsonAsync($"{sourceDb}/_local/{task.CheckpointId}");
@@ -174,7 +174,7 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
         await Eventually.HappensAsync(async () => await Client.StatusAsync($"{targetDb}/after-the-outage") == HttpStatusCode.OK,
             "the document written after the outage in the target", Limit);
         task.Stop();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
     }
 
     private static string ReplicationIdOf(CouchReplicationDoc doc) => Protocol.ReplicationIdentity.Compute(ReplicationSettings.From(doc), null);

@@ -40,7 +40,7 @@ public sealed class LargeAttachmentOnCouchDb(CouchDbServer server, ITestOutputHe
             peak = Math.Max(peak, process.WorkingSet64);
             await Task.Delay(20);
         }
-        var result = await task.Completion;
+        var result = await task.GetResultAsync();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var growth = peak - baseline;
         output.WriteLine($"200 MB attachment: working set grew {growth / 1024 / 1024} MB at peak, {allocated / 1024 / 1024} MB allocated in all");

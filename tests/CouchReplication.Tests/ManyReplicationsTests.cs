@@ -34,7 +34,7 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : ServerTes
 
         foreach (var (source, target, task) in started)
         {
-            var result = await task.Completion.WaitAsync(Limit);
+            var result = await task.GetResultAsync().WaitAsync(Limit);
             await NothingLost.AssertAsync(Client, source, target, result.Failures);
         }
 
@@ -60,11 +60,11 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : ServerTes
         Assert.Equal([1, 2], tasks.Skip(1).Select(t => t.ToActiveTask().QueuePosition ?? 0));
         Assert.All(tasks.Skip(1), t => Assert.Equal(CouchReplicationState.Pending, t.State));
         tasks[2].Stop();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tasks[2].Completion.WaitAsync(Limit));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tasks[2].GetResultAsync().WaitAsync(Limit));
         Assert.Equal(CouchReplicationState.Stopped, tasks[2].State);
         Assert.Equal(1, tasks[1].ToActiveTask().QueuePosition);
 
-        foreach (var task in tasks.Take(2)) await task.Completion.WaitAsync(Limit);
+        foreach (var task in tasks.Take(2)) await task.GetResultAsync().WaitAsync(Limit);
         Assert.DoesNotContain(proxy.Requests, r => r.Database == "many-target-" + sources[2] || r.Database == sources[2]);
     }
 
@@ -88,7 +88,7 @@ public abstract class ManyReplicationsTests<TServer>(TServer server) : ServerTes
         var crashed = 0;
         foreach (var (source, target, task) in started)
         {
-            var result = await task.Completion.WaitAsync(Limit);
+            var result = await task.GetResultAsync().WaitAsync(Limit);
             while (task.TryTakeMessage(out var message)) if (message.Text.Contains("crashed", StringComparison.Ordinal)) crashed++;
             await NothingLost.AssertAsync(Client, source, target, result.Failures);
         }

@@ -23,7 +23,7 @@ internal static partial class NothingLost
     public static async Task<CouchReplicationResult> ReplicateAsync(CouchServer server, ReplicationSettings settings, TimeSpan limit,
         Func<string, bool>? inScope = null, ReplicationRegistry? registry = null)
     {
-        var result = await (await (registry ?? new ReplicationRegistry()).StartAsync(settings)).Task.Completion.WaitAsync(limit);
+        var result = await (await (registry ?? new ReplicationRegistry()).StartAsync(settings)).Task.GetResultAsync().WaitAsync(limit);
         await AfterAsync(server, settings, result, inScope);
         return result;
     }

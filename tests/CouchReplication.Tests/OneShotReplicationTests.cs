@@ -116,7 +116,7 @@ public abstract class OneShotReplicationTests<TServer>(TServer server) : ServerT
         var deadline = DateTime.UtcNow + Limit;
         while (job.ToActiveTask().DocsWritten < 200 && !job.Completion.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(1);
         job.Stop();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.Completion.WaitAsync(Limit));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.GetResultAsync().WaitAsync(Limit));
         var stopped = job.ToActiveTask();
         Assert.Equal(CouchReplicationState.Stopped, stopped.State);
         Assert.InRange(stopped.DocsWritten, 200, total - 1);

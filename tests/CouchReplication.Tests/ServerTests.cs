@@ -66,7 +66,7 @@ public abstract class ServerTests<TServer> : IClassFixture<TServer> where TServe
 
     /// <summary>Runs a one-shot replication (one run, as <see cref="ReplicateAsync(CouchReplicationDoc, Func{string, bool}?)"/>) in a new registry and returns its result, checking nothing.</summary>
     protected async Task<CouchReplicationResult> RunAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false) =>
-        await (await new ReplicationRegistry().StartAsync(OneRun(doc, skipCertificateCheck))).Task.Completion.WaitAsync(Limit);
+        await (await new ReplicationRegistry().StartAsync(OneRun(doc, skipCertificateCheck))).Task.GetResultAsync().WaitAsync(Limit);
 
     /// <summary>The settings of <paramref name="doc"/> for a single run: no restart after a crash.</summary>
     private protected static ReplicationSettings OneRun(CouchReplicationDoc doc, bool skipCertificateCheck = false) =>
@@ -74,5 +74,5 @@ public abstract class ServerTests<TServer> : IClassFixture<TServer> where TServe
 
     /// <inheritdoc cref="RunAsync(CouchReplicationDoc, bool)"/>
     private protected async Task<CouchReplicationResult> RunAsync(ReplicationSettings settings) =>
-        await (await new ReplicationRegistry().StartAsync(settings)).Task.Completion.WaitAsync(Limit);
+        await (await new ReplicationRegistry().StartAsync(settings)).Task.GetResultAsync().WaitAsync(Limit);
 }

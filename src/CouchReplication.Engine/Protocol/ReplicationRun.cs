@@ -23,8 +23,10 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         using var source = CouchDatabase.Open(settings.Source, settings.Http, "source", events.Verbose);
         using var target = CouchDatabase.Open(settings.Target, settings.Http, "target", events.Verbose);
 
-        await CheckSourceAsync(source, ct);
-        await EnsureTargetAsync(target, ct);
+        if (await ReplicationEnds.CheckAsync(source, target, settings, ct) is null)
+            events.Verbose($"Source {settings.Source.Redacted} and target {settings.Target.Redacted} are reachable");
+        else if (await target.CreateAsync(settings.CreateTargetParams, ct))
+            events.Verbose($"Created the target database {settings.Target.Redacted}");
 
         ReplicationLog? sourceLog = null, targetLog = null;
         if (settings.UseCheckpoints)
@@ -186,20 +188,5 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         lock (_failures)
             if (_failures.Count < MaxFailuresKept) _failures.Add(failure);
         events.Warning($"Target refused {failure}");
-    }
-
-    private async Task CheckSourceAsync(ICouchDatabase source, CancellationToken ct)
-    {
-        if (await source.FindAsync(ct) is { } missing)
-            throw missing.Explain($"The source database {settings.Source.Redacted} does not exist.");
-        events.Verbose($"Source {settings.Source.Redacted} is reachable");
-    }
-
-    private async Task EnsureTargetAsync(ICouchDatabase target, CancellationToken ct)
-    {
-        if (await target.FindAsync(ct) is not { } missing) return;
-        if (!settings.CreateTarget)
-            throw missing.Explain($"The target database {settings.Target.Redacted} does not exist; use create_target (-CreateTarget) to create it.");
-        if (await target.CreateAsync(settings.CreateTargetParams, ct)) events.Verbose($"Created the target database {settings.Target.Redacted}");
     }
 }

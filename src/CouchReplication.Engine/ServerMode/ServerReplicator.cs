@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using CouchReplication.Http;
 using CouchReplication.Json;
@@ -72,10 +73,13 @@ public sealed class ServerReplicator : IDisposable
             throw CouchReplicationException.InvalidArgument("continuous", "a continuous replication does not end: start it instead of waiting for it");
         var server = await DialectAsync(ct);
         Verbose($"POST {Server}_replicate: {request}, waiting for the server to finish");
+        var started = Stopwatch.StartNew();
         try
         {
             using var answer = await _writes.PostJsonAsync("_replicate", request.Body(server), ct);
-            return ReplicateAnswer.ToResult(answer.RootElement, request);
+            var result = ReplicateAnswer.ToResult(answer.RootElement, request);
+            result.Duration = started.Elapsed;
+            return result;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
