@@ -107,15 +107,37 @@ Describe '-Server mode on pouchdb-server' {
             Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $url -Persistent -Id $id | Out-Null
         }
 
-        It 'lists the server''s replications as CouchActiveTask objects, by document id and type, saying it has no _scheduler' -Skip:(-not $withoutScheduler) {
-            $listed = Get-CouchActiveTask -Server $url -ReplicationId $id -WarningVariable warnings 3>$null
+        It 'lists the server''s replications as CouchActiveTask objects, by document id and type, each naming its server' -Skip:(-not $withoutScheduler) {
+            $listed = Get-CouchActiveTask -Server $url -ReplicationId $id 3>$null
             $listed | Should -BeOfType ([CouchReplication.CouchActiveTask])
             $listed.DocId | Should -Be $id
             $listed.State | Should -Be 'Running'
             $listed.Database | Should -Be '_replicator'
-            $warnings -join "`n" | Should -Match 'no _scheduler'
+            $listed.Server | Should -Be $plainUrl
             Get-CouchActiveTask -Server $url -Type indexer -ReplicationId 'rep-*' 3>$null | Should -BeNullOrEmpty
             (Get-CouchActiveTask -Server $url -Type repl* -ReplicationId 'rep-*' 3>$null).DocId | Should -Contain $id
+        }
+
+        It 'says once per session and server that the server has no _scheduler, not on every call' -Skip:(-not $withoutScheduler) {
+            $module = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
+            $script = "Import-Module '$module'; 1..3 | ForEach-Object { Get-CouchActiveTask -Server '$url' | Out-Null }"
+            Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1')
+            $out = & (Get-TestPwsh) -NoProfile -NonInteractive -Command "$script 3>&1 | ForEach-Object { 'WARNING: ' + `$_ }"
+            $LASTEXITCODE | Should -Be 0
+            $warnings = @($out | Where-Object { $_ -like 'WARNING: *' })
+            $warnings | Should -HaveCount 1
+            $warnings[0] | Should -Match 'no _scheduler'
+            $warnings[0] | Should -Not -Match 'secret'
+        }
+
+        It 'stops what Get-CouchActiveTask -Server pipes to it without -Server again: the task remembers its server and credential' {
+            $listed = Get-CouchActiveTask -Server $plainUrl -Credential $admin -ReplicationId $id 3>$null
+            $listed.Server | Should -Be $plainUrl
+            ($listed | Format-List * | Out-String) + ($listed | ConvertTo-Json) | Should -Not -Match 'secret'
+            $stopped = $listed | Stop-CouchReplication -PassThru 3>$null
+            $stopped.State | Should -Be 'Stopped'
+            $stopped.Server | Should -Be $plainUrl
+            Get-TestCouchStatus -Url $url -Path "_replicator/$id" | Should -Be 404
         }
 
         It 'lists finished persistent replications with -All only' {
@@ -185,8 +207,10 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         $task.ReplicationId | Should -Match '^[0-9a-f]{32}\+continuous\+create_target$'
         Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId).DocsWritten -eq 3 } -Timeout 60 -Because 'three documents written'
         (Get-CouchActiveTask -Server $url -ReplicationId "$($task.ReplicationId.Substring(0, 8))*" -Type replication).User | Should -Be 'admin'
-        $stopped = Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId | Stop-CouchReplication -Server $url -PassThru
+        # The listed task remembers its server: no -Server on Stop-CouchReplication.
+        $stopped = Get-CouchActiveTask -Server $url -ReplicationId $task.ReplicationId | Stop-CouchReplication -PassThru
         $stopped.State | Should -Be 'Stopped'
+        $stopped.Server | Should -Be ($url -replace '//[^@]+@', '//')
         Get-CouchActiveTask -Server $url -All -ReplicationId $task.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 

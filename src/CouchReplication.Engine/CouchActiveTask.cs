@@ -18,6 +18,12 @@ public sealed record CouchActiveTask
     public static IReadOnlyList<string> KnownTypes { get; } =
         ["replication", "indexer", "database_compaction", "view_compaction", "search_indexer"];
 
+    /// <summary>
+    /// For a server's task (<c>-Server</c>): the server's URL, without user info; null for this
+    /// session's replications. Stop-CouchReplication given the task stops it on that server.
+    /// </summary>
+    public string? Server { get; init; }
+
     /// <summary>The scheduler state.</summary>
     public CouchReplicationState State { get; init; }
 

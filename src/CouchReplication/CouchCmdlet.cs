@@ -31,14 +31,15 @@ public abstract class CouchCmdlet : PSCmdlet
     protected override void StopProcessing() => _server?.Stop();
 
     /// <summary>
-    /// Runs <paramref name="work"/> against -Server; a failure is written as an error record about
+    /// Runs <paramref name="work"/> against -Server, or the server <paramref name="origin"/> names
+    /// (a task's; -Credential still wins); a failure is written as an error record about
     /// <paramref name="errorTarget"/>, and Ctrl+C ends it quietly. Returns whether it finished.
     /// </summary>
-    private protected bool OnServer(Action<ServerCall> work, object? errorTarget)
+    private protected bool OnServer(Action<ServerCall> work, object? errorTarget, ServerCall.Origin? origin = null)
     {
         try
         {
-            using var call = ServerCall.Open(this, Server!, Credential);
+            using var call = ServerCall.Open(this, origin?.Server ?? Server!, Credential ?? origin?.Credential);
             _server = call;
             work(call);
             return true;

@@ -60,7 +60,7 @@ public sealed class GetCouchActiveTaskCommand : CouchCmdlet
     {
         if (Server is null) return ReplicationRegistry.Session.Tasks(All).Select(t => t.ToActiveTask()).ToList();
         IReadOnlyList<CouchActiveTask>? tasks = null;
-        OnServer(call => tasks = call.Run((s, ct) => s.ActiveTasksAsync(All, ct)), ServerCall.Masked(Server));
+        OnServer(call => tasks = call.Run((s, ct) => s.ActiveTasksAsync(All, ct)).Select(call.Tagged).ToList(), ServerCall.Masked(Server));
         return tasks;
     }
 }

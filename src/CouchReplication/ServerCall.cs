@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using CouchReplication.ServerMode;
 
 namespace CouchReplication.Commands;
@@ -12,14 +14,30 @@ namespace CouchReplication.Commands;
 internal sealed class ServerCall : IDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Where each server task written in this session came from, credential included, so that
+    /// Stop-CouchReplication given the task reaches the same server as the same user. Kept beside
+    /// the task, not in it: the task is printed, converted and exported; the credential never is.
+    /// </summary>
+    private static readonly ConditionalWeakTable<CouchActiveTask, Origin> Origins = new();
+
+    /// <summary>Servers whose listing caveat this session has shown: once is enough.</summary>
+    private static readonly ConcurrentDictionary<string, bool> Cautioned = new(StringComparer.OrdinalIgnoreCase);
+
     private readonly Cmdlet _cmdlet;
+    private readonly Origin _origin;
     private readonly CancellationTokenSource _stop = new();
 
-    private ServerCall(Cmdlet cmdlet, ServerReplicator replicator)
+    private ServerCall(Cmdlet cmdlet, ServerReplicator replicator, Origin origin)
     {
         _cmdlet = cmdlet;
         Replicator = replicator;
+        _origin = origin;
     }
+
+    /// <summary>A server as a cmdlet was given it: the URL (user info and all) and the -Credential.</summary>
+    public sealed record Origin(string Server, PSCredential? Credential);
 
     public ServerReplicator Replicator { get; }
 
@@ -28,7 +46,23 @@ internal sealed class ServerCall : IDisposable
 
     /// <summary>Checks the server URL; an invalid one is a CouchReplication.InvalidArgument error.</summary>
     public static ServerCall Open(Cmdlet cmdlet, string server, PSCredential? credential) =>
-        new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential)));
+        new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential)), new Origin(server, credential));
+
+    /// <summary>
+    /// The server a task from an earlier -Server call belongs to, with the credential it was read
+    /// with; null for this session's replications. A task that lost its origin (exported and
+    /// imported) names its server still, without credential.
+    /// </summary>
+    public static Origin? OriginOf(CouchActiveTask task) =>
+        Origins.TryGetValue(task, out var origin) ? origin : task.Server is { } server ? new Origin(server, null) : null;
+
+    /// <summary>The task as written to the pipeline: it names its server and remembers how it was reached.</summary>
+    public CouchActiveTask Tagged(CouchActiveTask task)
+    {
+        var tagged = task with { Server = Replicator.Url };
+        Origins.AddOrUpdate(tagged, _origin);
+        return tagged;
+    }
 
     /// <summary>The server URL as an error may show it.</summary>
     public static string Masked(string server) => CouchReplicationDoc.MaskCredentials(server);
@@ -53,6 +87,7 @@ internal sealed class ServerCall : IDisposable
             if (!_stop.IsCancellationRequested)
             {
                 Messages.Write(_cmdlet, Replicator.TryTakeMessage);
+                if (Replicator.ListingCaveat is { } caveat && Cautioned.TryAdd(Replicator.Url, true)) _cmdlet.WriteWarning(caveat);
                 if (progress is not null)
                 {
                     progress.RecordType = ProgressRecordType.Completed;

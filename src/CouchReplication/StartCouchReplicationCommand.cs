@@ -153,8 +153,8 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
     {
         var kind = Persistent ? "persistent " : doc.Continuous == true ? "continuous " : "";
         if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
-        WriteObject(Persistent ? call.Run((s, ct) => s.PersistAsync(doc, ct))
-            : doc.Continuous == true ? call.Run((s, ct) => s.StartAsync(doc, ct))
+        WriteObject(Persistent ? call.Tagged(call.Run((s, ct) => s.PersistAsync(doc, ct)))
+            : doc.Continuous == true ? call.Tagged(call.Run((s, ct) => s.StartAsync(doc, ct)))
             : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"{ReplicationProgress.Short(doc.Source ?? "")} -> {ReplicationProgress.Short(doc.Target ?? "")} (by {call.Server})", "Starting")));
     }, doc);
 

@@ -43,8 +43,12 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
     /// <summary>Stops each matching task and waits for its final checkpoint.</summary>
     protected override void ProcessRecord()
     {
-        if (Server is null) StopInSession();
-        else StopOnServer();
+        // A task read with -Server remembers its server (and credential): piping it is enough.
+        var origin = Server is null && ParameterSetName == InputObjectSet && PSValues.ToPlain(InputObject) is CouchActiveTask task
+            ? ServerCall.OriginOf(task)
+            : null;
+        if (Server is null && origin is null) StopInSession();
+        else StopOnServer(origin);
     }
 
     private void StopInSession()
@@ -84,7 +88,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
         var doc => ReplicationRegistry.Session.TaskIdOfAsync(PSValues.ToDoc(doc!, nameof(InputObject))).GetAwaiter().GetResult(),
     };
 
-    private void StopOnServer() => OnServer(call =>
+    private void StopOnServer(ServerCall.Origin? origin) => OnServer(call =>
     {
         switch (ParameterSetName == IdSet ? ReplicationId : PSValues.ToPlain(InputObject))
         {
@@ -103,10 +107,10 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
             case var input:
                 var doc = PSValues.ToDoc(input!, nameof(InputObject));
                 if (!ShouldProcess($"{doc} (on {call.Server})", "Stop the replication of this document")) return;
-                Stopped(call.Run((s, ct) => s.StopAsync(doc, ct)));
+                Stopped(call, call.Run((s, ct) => s.StopAsync(doc, ct)));
                 break;
         }
-    }, ParameterSetName == IdSet ? ReplicationId : InputObject);
+    }, ParameterSetName == IdSet ? ReplicationId : InputObject, origin);
 
     /// <summary>Finds the server's replications by replication id or _replicator document id, finished persistent ones included.</summary>
     private void StopByIds(ServerCall call, string[] ids)
@@ -128,7 +132,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
         if (!ShouldProcess($"{task.Source} -> {task.Target} ({task.ReplicationId ?? task.DocId} on {call.Server})", action)) return;
         try
         {
-            Stopped(call.Run((s, ct) => s.StopAsync(task, ct)));
+            Stopped(call, call.Run((s, ct) => s.StopAsync(task, ct)));
         }
         catch (CouchReplicationException e)
         {
@@ -136,9 +140,9 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
         }
     }
 
-    private void Stopped(CouchActiveTask task)
+    private void Stopped(ServerCall call, CouchActiveTask task)
     {
         WriteVerbose($"Replication {task.ReplicationId ?? task.DocId} is {task.State}");
-        if (PassThru) WriteObject(task);
+        if (PassThru) WriteObject(call.Tagged(task));
     }
 }

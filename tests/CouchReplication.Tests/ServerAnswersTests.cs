@@ -20,7 +20,7 @@ public sealed class ServerAnswersTests
     private static string BodyOf(ReplicateRequest request, ServerInfo server, bool cancel = false)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer)) request.Body(ServerDialect.Of(server, "http://server/", _ => { }), cancel)(writer);
+        using (var writer = new Utf8JsonWriter(buffer)) request.Body(ServerDialect.Of(server, "http://server/"), cancel)(writer);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 

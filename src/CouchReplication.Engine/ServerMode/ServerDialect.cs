@@ -23,8 +23,11 @@ internal abstract class ServerDialect(ServerInfo info)
     public abstract string Described { get; }
 
     /// <summary>The dialect of the server at <paramref name="server"/> (masked), which said <paramref name="info"/>.</summary>
-    public static ServerDialect Of(ServerInfo info, string server, Action<string> warn) =>
-        info.HasScheduler ? new SchedulerDialect(info) : new ReplicatorDocsDialect(info, server, warn);
+    public static ServerDialect Of(ServerInfo info, string server) =>
+        info.HasScheduler ? new SchedulerDialect(info) : new ReplicatorDocsDialect(info, server);
+
+    /// <summary>What a listing of this server's replications cannot show, for the user to be told once; null when it shows everything.</summary>
+    public virtual string? ListingCaveat => null;
 
     /// <summary>An endpoint of a request body, with its credentials in the form this server reads.</summary>
     public virtual object? Endpoint(object? endpoint) => endpoint;
@@ -76,27 +79,21 @@ internal sealed class SchedulerDialect(ServerInfo info) : ServerDialect(info)
 /// in its <c>_replicator</c> document (<c>_replication_state</c>), credentials go as user info in
 /// the URL (<c>auth</c> is ignored), and a cancel answered with ok is not to be believed.
 /// </summary>
-internal sealed class ReplicatorDocsDialect(ServerInfo info, string server, Action<string> warn) : ServerDialect(info)
+internal sealed class ReplicatorDocsDialect(ServerInfo info, string server) : ServerDialect(info)
 {
-    private bool _warned;
-
     public override bool ConfirmsCancel => false;
 
     public override string Described => "without a replication scheduler";
 
     public override object? Endpoint(object? endpoint) => ReplicateRequest.WithUserInfo(endpoint);
 
-    public override async Task<List<CouchActiveTask>> ListAsync(CouchHttp reads, int pageSize, List<CouchActiveTask> active, bool includeInactive, CancellationToken ct)
-    {
-        if (!_warned)
-        {
-            _warned = true;
-            warn($"{Name} at {server} has no _scheduler: the states of persistent replications come from their "
-                + "_replicator documents (_replication_state), and replications started with _replicate are listed only "
-                + "if the server shows them in _active_tasks (pouchdb-server never does).");
-        }
-        return ReplicatorDocs.Merge(active, await DocsAsync(reads, ct), includeInactive);
-    }
+    public override string ListingCaveat =>
+        $"{Name} at {server} has no _scheduler: the states of persistent replications come from their "
+        + "_replicator documents (_replication_state), and replications started with _replicate are listed only "
+        + "if the server shows them in _active_tasks (pouchdb-server never does).";
+
+    public override async Task<List<CouchActiveTask>> ListAsync(CouchHttp reads, int pageSize, List<CouchActiveTask> active, bool includeInactive, CancellationToken ct) =>
+        ReplicatorDocs.Merge(active, await DocsAsync(reads, ct), includeInactive);
 
     public override string StatePath(string docId) => $"{ReplicatorDocs.Database}/{DocPath.Of(docId)}";
 

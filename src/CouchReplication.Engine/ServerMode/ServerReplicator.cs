@@ -56,8 +56,17 @@ public sealed class ServerReplicator : IDisposable
     /// <summary>The server's URL, password masked.</summary>
     public string Server => _endpoint.Redacted;
 
+    /// <summary>The server's URL without user info, as tasks name it in <see cref="CouchActiveTask.Server"/>.</summary>
+    public string Url => CouchEndpoint.Redact(_endpoint.DatabaseUri, userName: null);
+
     /// <summary>Rows asked for per page of <c>_scheduler/jobs</c> and <c>_scheduler/docs</c>, which give 100 unless asked.</summary>
     internal int PageSize { get; set; } = 500;
+
+    /// <summary>
+    /// Once replications have been listed: what this server's listings cannot show (a server
+    /// without <c>_scheduler</c>), for the caller to tell its user once; null when they show everything.
+    /// </summary>
+    public string? ListingCaveat { get; private set; }
 
     /// <summary>Takes the next line for the user (the requests sent, warnings), if there is one.</summary>
     public bool TryTakeMessage(out ReplicationMessage message) => _messages.TryDequeue(out message!);
@@ -186,7 +195,7 @@ public sealed class ServerReplicator : IDisposable
     {
         if (_dialect is not null) return _dialect;
         using var welcome = await _reads.GetJsonAsync("", ct);
-        _dialect = ServerDialect.Of(ServerInfo.Read(welcome.RootElement), Server, Warn);
+        _dialect = ServerDialect.Of(ServerInfo.Read(welcome.RootElement), Server);
         Verbose($"{Server} is {_dialect.Name}, {_dialect.Described}");
         return _dialect;
     }
@@ -197,6 +206,7 @@ public sealed class ServerReplicator : IDisposable
         List<CouchActiveTask> active;
         using (var tasks = await _reads.GetJsonAsync("_active_tasks", ct))
             active = tasks.RootElement.EnumerateArray().Select(ActiveTaskJson.Read).ToList();
+        ListingCaveat = server.ListingCaveat;
         return await server.ListAsync(_reads, PageSize, active, includeInactive, ct);
     }
 
