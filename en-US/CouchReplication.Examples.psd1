@@ -1,5 +1,13 @@
 # Examples for the cmdlets' help. build.ps1 Help merges them with the cmdlets' XML documentation
 # into en-US/CouchReplication.dll-Help.xml.
+#
+# tests/Help.Tests.ps1 runs every example against a throwaway pouchdb-server, so each must work as
+# written: https://db1.example.com and https://db2.example.com stand for that server (a database
+# "orders" on db1 becomes "db1-orders" there, seeded with documents), and the variables examples
+# use are set as a user would have them: $src and $dst (database URLs on db1 and db2), $cred and
+# $admin (the server's admin credential), $old and $new (server root URLs), $doc (a continuous
+# replication document, started). An example that cannot run against one local server says why
+# in Skip.
 @{
     'New-CouchReplicationDoc' = @(
         @{
@@ -32,6 +40,10 @@
             Code    = 'Start-CouchReplication $src $dst -DocIds order-1, order-2 -UseCheckpoints:$false'
             Remarks = 'Copies two documents without writing checkpoints: the source needs only read access.'
         }
+        @{
+            Code    = "`$job = Start-CouchReplication `$src `$dst -CreateTarget -AsJob`n`$job | Wait-Job -Timeout 600 | Receive-Job"
+            Remarks = 'Replicates as a PowerShell job: Wait-Job waits for it, Receive-Job gives the CouchReplicationResult, the warnings, and the error of a failed run. Stop-Job stops it with a final checkpoint.'
+        }
     )
     'Get-CouchActiveTask' = @(
         @{
@@ -61,6 +73,20 @@
             Remarks = 'Stops the replication that the same document started, as CouchDB cancels a replication given its document.'
         }
     )
+    'Get-CouchReplicationDoc' = @(
+        @{
+            Code    = 'Get-CouchReplicationDoc -Server $old -Credential $admin'
+            Remarks = "Lists the server's persistent replications (its _replicator documents) with their state."
+        }
+        @{
+            Code    = "Get-CouchReplicationDoc -Server `$old -Credential `$admin | ForEach-Object { `$_.ToJson() | Set-Content `"`$(`$_.Id).json`" }"
+            Remarks = 'Exports each persistent replication as CouchDB JSON, passwords left out (ToJson($true) keeps them).'
+        }
+        @{
+            Code    = 'Get-CouchReplicationDoc -Server $old -Credential $admin -Id nightly-* | Start-CouchReplication -Server $new -Credential $admin -Persistent -SourceCredential $cred -TargetCredential $cred'
+            Remarks = "Re-applies replications to another server's replicator, giving the endpoints' credentials again."
+        }
+    )
     'Get-CouchReplicationOption' = @(
         @{
             Code    = 'Get-CouchReplicationOption'
@@ -83,6 +109,7 @@
         @{
             Code    = "Set-CouchReplicationOption -MaxJobs 20`n(Invoke-RestMethod `$old/_all_dbs) -notmatch '^_' | ForEach-Object { Start-CouchReplication `"`$old/`$_`" `"`$new/`$_`" -CreateTarget -NoWait }"
             Remarks = 'Migrates every database of a server, twenty at a time; Get-CouchActiveTask shows the queue.'
+            Skip    = 'copies every database of one server to another: needs two servers'
         }
         @{
             Code    = 'Set-CouchReplicationOption -MaxJobs 4 -PassThru'

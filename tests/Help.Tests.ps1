@@ -4,7 +4,7 @@ BeforeAll {
     $script:common = [System.Management.Automation.Cmdlet]::CommonParameters
 }
 
-Describe 'Help for <_>' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption') {
+Describe 'Help for <_>' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption') {
     BeforeAll {
         $script:help = Get-Help $_ -Full
         $script:command = Get-Command $_
@@ -59,6 +59,89 @@ Describe 'Help for the replication-document parameters' {
         foreach ($field in $fields) {
             $parameters.Keys | Should -Contain $field.Property
             if ($field.Json -ne $field.Property) { $parameters[$field.Property].Aliases | Should -Contain $field.Json }
+        }
+    }
+}
+
+# Every example in the help, run as written (see the header of en-US/CouchReplication.Examples.psd1):
+# db1.example.com and db2.example.com are two throwaway pouchdb-servers, the variables are set as a
+# user would have them, and an example passes when it runs without an error.
+BeforeDiscovery {
+    $examples = Import-PowerShellDataFile (Join-Path $PSScriptRoot '../en-US/CouchReplication.Examples.psd1')
+    $script:exampleCases = foreach ($name in $examples.Keys | Sort-Object) {
+        $index = 0
+        foreach ($example in $examples[$name]) {
+            $index++
+            @{ Name = $name; Index = $index; Code = $example.Code; Skip = $example.Skip }
+        }
+    }
+}
+
+Describe 'Help examples, run against pouchdb-server' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+        $script:servers = @{ db1 = Start-TestCouchServer; db2 = Start-TestCouchServer }
+        $script:plain = @{}
+        foreach ($key in $servers.Keys) { $plain[$key] = $servers[$key].Url -replace '//[^@]+@', '//' }
+        function Set-ExampleWorld {
+            # The databases and documents the examples name, on the server that stands for db1.
+            $a = $servers.db1.Url
+            if ((Get-TestCouchStatus -Url $a -Path 'db1-orders') -ne 200) {
+                Invoke-TestCouch -Url $a -Path 'db1-orders' -Method PUT | Out-Null
+                Invoke-TestCouch -Url $a -Path 'db1-orders/_bulk_docs' -Method POST -Body @{
+                    docs = @(1..20 | ForEach-Object { @{ _id = "order-$_"; type = 'order'; n = $_ } }) } | Out-Null
+            }
+            if ((Get-TestCouchStatus -Url $a -Path '_replicator/nightly-orders') -ne 200) {
+                Invoke-TestCouch -Url $a -Path '_replicator/nightly-orders' -Method PUT -Body @{
+                    source = "${a}db1-orders"; target = "${a}db1-orders-copy"; create_target = $true; continuous = $true } | Out-Null
+            }
+        }
+        # https://[admin:pw@]db1.example.com[/orders] -> the db1 server's URL (with its admin) [+ db1-orders]
+        function ConvertTo-LocalExample([string] $Code) {
+            [regex]::Replace($Code, 'https://(?:admin:pw@)?(db[12])\.example\.com(?:/([\w-]+))?', {
+                param($m)
+                $server = $servers[$m.Groups[1].Value].Url
+                if ($m.Groups[2].Success) { "$server$($m.Groups[1].Value)-$($m.Groups[2].Value)" } else { $server.TrimEnd('/') }
+            })
+        }
+    }
+    AfterAll {
+        Get-CouchActiveTask | Stop-CouchReplication
+        foreach ($server in $servers.Values) { Stop-TestCouchServer $server }
+    }
+    AfterEach {
+        Get-CouchActiveTask | Stop-CouchReplication
+        Get-Job | Where-Object PSJobTypeName -eq 'CouchReplicationJob' | Remove-Job -Force
+        Set-CouchReplicationOption -MaxJobs 20
+    }
+
+    It '<Name> example <Index> runs as written' -ForEach $exampleCases {
+        if ($Skip) {
+            Set-ItResult -Skipped -Because $Skip
+            return
+        }
+        Set-ExampleWorld
+        $src = "$($servers.db1.Url)db1-orders"
+        $dst = "$($servers.db2.Url)db2-orders"
+        $old = $plain.db1.TrimEnd('/')
+        $new = $plain.db2.TrimEnd('/')
+        $cred = $admin = [pscredential]::new('admin', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        $doc = New-CouchReplicationDoc -Source $src -Target $dst -CreateTarget -Continuous
+        $doc | Start-CouchReplication -WarningAction SilentlyContinue | Out-Null
+
+        $work = Join-Path ([IO.Path]::GetTempPath()) "couch-example-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory $work | Out-Null
+        Push-Location $work
+        try {
+            (New-CouchReplicationDoc -Source $src -Target $dst -CreateTarget).ToJson() | Set-Content rep.json
+            $ErrorActionPreference = 'Stop'
+            $code = ConvertTo-LocalExample $Code
+            $code | Should -Not -Match 'example\.com' -Because 'every server an example names stands for a test server'
+            . ([scriptblock]::Create($code)) *>&1 | Out-Null
+        }
+        finally {
+            Pop-Location
+            Remove-Item -Recurse -Force $work
         }
     }
 }

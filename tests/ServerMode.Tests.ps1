@@ -140,6 +140,34 @@ Describe '-Server mode on pouchdb-server' {
             Get-TestCouchStatus -Url $url -Path "_replicator/$id" | Should -Be 404
         }
 
+        It 'reads persistent replications back as documents with their state, ready to write to another server' {
+            $doc = Get-CouchReplicationDoc -Server $plainUrl -Credential $admin -Id $id
+            $doc | Should -BeOfType ([CouchReplication.CouchReplicationDoc])
+            $doc.Id | Should -Be $id
+            $doc.State | Should -Be 'Running'
+            $doc.Continuous | Should -BeTrue
+            $doc.Source | Should -Be "$plainUrl$source"
+            $json = $doc.ToJson()
+            $json | Should -Not -Match '_rev|_replication_|owner|secret'
+            ($doc | Format-List | Out-String) | Should -Match 'State\s*: Running'
+            (Get-CouchReplicationDoc -Server $url 'nothing-*').Count | Should -Be 0
+            $err = $null
+            Get-CouchReplicationDoc -Server $url 'no-such-doc' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.NotFound,CouchReplication.Commands.GetCouchReplicationDocCommand'
+
+            # Written again under another id, to another target (the same replication twice is one to a
+            # server), it replicates as the original does.
+            $copy = New-TestDbName 'rep'
+            $copyTarget = New-TestDbName 'target'
+            $reapplied = $json | ConvertFrom-Json | ForEach-Object { $_._id = $copy; $_.target.url = "$plainUrl$copyTarget"; $_ } |
+                Start-CouchReplication -Server $url -Persistent -SourceCredential $admin -TargetCredential $admin 3>$null
+            $reapplied.DocId | Should -Be $copy
+            Wait-Until { (Get-CouchReplicationDoc -Server $url -Id $copy).State -eq 'Running' } -Timeout 30 -Because 'the copy running'
+            Wait-Until { (Invoke-TestCouch -Url $url -Path $copyTarget).doc_count -eq 2 } -Timeout 30 -Because 'the copy replicating'
+            Stop-CouchReplication -Server $url -ReplicationId $copy 3>$null
+            Assert-NothingLost -Url $url -Source $source -Target $copyTarget
+        }
+
         It 'lists finished persistent replications with -All only' {
             $done = New-TestDbName 'done'
             Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Server $url -Persistent -Id $done 3>$null | Out-Null
@@ -212,6 +240,22 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         $stopped.State | Should -Be 'Stopped'
         $stopped.Server | Should -Be ($url -replace '//[^@]+@', '//')
         Get-CouchActiveTask -Server $url -All -ReplicationId $task.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'reads persistent replications back as documents with the scheduler''s state' {
+        $source = New-TestSeededDb -Url $url -Count 2
+        $id = New-TestDbName 'rep'
+        Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $url -Persistent -Id $id | Out-Null
+        Wait-Until { (Get-CouchReplicationDoc -Server $url -Id $id).State -eq 'Running' } -Timeout 60 -Because 'the scheduler running the document'
+        $doc = Get-CouchReplicationDoc -Server $url -Id $id
+        $doc.ToJson() | Should -Not -Match '_rev|_replication_|"owner"'
+        $doc.CreateTarget | Should -BeTrue
+        Get-CouchReplicationDoc -Server $url -Id $id | Stop-CouchReplication -Server $url -WhatIf
+        Get-TestCouchStatus -Url $url -Path "_replicator/$id" | Should -Be 200
+        # A document read back from the server is a persistent replication: stopping it deletes the document.
+        Get-CouchReplicationDoc -Server $url -Id $id | Stop-CouchReplication -Server $url
+        Get-TestCouchStatus -Url $url -Path "_replicator/$id" | Should -Be 404
+        Get-CouchReplicationDoc -Server $url -Id $id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'cancels a replication given the document that started it' {

@@ -146,6 +146,16 @@ public sealed class CouchReplicationDoc
     [ReplicationDocField("user_ctx")]
     public IDictionary<string, object?>? UserCtx { get; set; }
 
+    /// <summary>
+    /// For a document read back from a server (Get-CouchReplicationDoc): the state of its
+    /// replication there, from <c>_scheduler/docs</c> or the document's <c>_replication_state</c>;
+    /// null for a document built here. Not a document field: ToJson never writes it.
+    /// </summary>
+    public CouchReplicationState? State { get; internal set; }
+
+    /// <summary>For a document read back from a server: why its replication crashed or failed, as the server says (passwords masked).</summary>
+    public string? StateReason { get; internal set; }
+
     /// <summary>Fields this module does not know, kept so the document round-trips.</summary>
     public IDictionary<string, object?> AdditionalFields
     {

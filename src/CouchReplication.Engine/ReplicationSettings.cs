@@ -52,7 +52,7 @@ internal sealed record ReplicationSettings
     /// The fields CouchDB's replicator writes into a <c>_replicator</c> document: a document read
     /// back from a server carries them, and replaying it is no reason for a warning.
     /// </summary>
-    private static readonly HashSet<string> WrittenByCouchDb = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> WrittenByCouchDb = new(StringComparer.Ordinal)
     {
         "_rev", "owner", "_replication_state", "_replication_state_time", "_replication_state_reason",
         "_replication_id", "_replication_stats", "_replication_history",

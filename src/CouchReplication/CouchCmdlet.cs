@@ -17,7 +17,7 @@ public abstract class CouchCmdlet : PSCmdlet
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
+    public virtual string? Server { get; set; }
 
     /// <summary>
     /// Credentials for -Server, winning over user info in its URL. Listing a server's tasks,

@@ -19,7 +19,7 @@ internal sealed class ReplicationDocParameters
     public const string DocumentSet = "Document";
 
     private static readonly PropertyInfo[] Properties = typeof(CouchReplicationDoc).GetProperties()
-        .Where(p => p.CanWrite && p.Name != nameof(CouchReplicationDoc.AdditionalFields))
+        .Where(p => p.SetMethod is { IsPublic: true } && p.Name != nameof(CouchReplicationDoc.AdditionalFields))
         .OrderBy(p => p.MetadataToken)
         .ToArray();
 

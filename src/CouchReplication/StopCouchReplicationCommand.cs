@@ -11,7 +11,9 @@ namespace CouchReplication.Commands;
 /// <para type="description">With -Server, stops the server's replications: a transient one is
 /// cancelled (POST /_replicate with its replication id and cancel: true, or, given the document
 /// that started it, the same document with cancel: true); a persistent one is stopped by deleting
-/// its _replicator document, found by its document id or replication id. A server that cannot
+/// its _replicator document, found by its document id or replication id, or given the
+/// document Get-CouchReplicationDoc read back. A task read with -Server remembers its server and
+/// credential, so piping it needs no -Server. A server that cannot
 /// show that its cancel worked (pouchdb-server) gives a CouchReplication.NotSupported error instead
 /// of a success.</para>
 /// </summary>
@@ -103,6 +105,10 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
                 break;
             case CouchActiveTask task:
                 Stop(call, task);
+                break;
+            case CouchReplicationDoc { State: not null, Id: { Length: > 0 } id }:
+                // Read back from the server (Get-CouchReplicationDoc): a persistent replication, stopped by deleting its document.
+                StopByIds(call, [id]);
                 break;
             case var input:
                 var doc = PSValues.ToDoc(input!, nameof(InputObject));

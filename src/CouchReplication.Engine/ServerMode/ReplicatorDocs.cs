@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CouchReplication.Http;
 using CouchReplication.Json;
 
 namespace CouchReplication.ServerMode;
@@ -54,6 +55,22 @@ internal static class ReplicatorDocs
         var listed = tasks.Select(t => t.DocId).OfType<string>().ToHashSet(StringComparer.Ordinal);
         tasks.AddRange(docs.Where(d => !listed.Contains(d.DocId!) && (includeInactive || d.State == CouchReplicationState.Running)));
         return tasks;
+    }
+
+    /// <summary>Every replication document of the server (design documents left out), each as <paramref name="read"/> makes it; none when the server has no <c>_replicator</c>.</summary>
+    public static async Task<List<T>> ReadAllAsync<T>(CouchHttp reads, Func<JsonElement, T> read, CancellationToken ct)
+    {
+        try
+        {
+            using var docs = await reads.GetJsonAsync($"{Database}/_all_docs?include_docs=true", ct);
+            return docs.RootElement.ArrayOf("rows").Select(r => r.Field("doc"))
+                .OfType<JsonElement>().Where(d => d.StringOf("_id")?.StartsWith("_design/", StringComparison.Ordinal) == false)
+                .Select(read).ToList();
+        }
+        catch (CouchReplicationException e) when (e.StatusCode == 404)
+        {
+            return [];
+        }
     }
 
     private static string? UrlOf(JsonElement doc, string end) =>

@@ -93,24 +93,9 @@ internal sealed class ReplicatorDocsDialect(ServerInfo info, string server) : Se
         + "if the server shows them in _active_tasks (pouchdb-server never does).";
 
     public override async Task<List<CouchActiveTask>> ListAsync(CouchHttp reads, int pageSize, List<CouchActiveTask> active, bool includeInactive, CancellationToken ct) =>
-        ReplicatorDocs.Merge(active, await DocsAsync(reads, ct), includeInactive);
+        ReplicatorDocs.Merge(active, await ReplicatorDocs.ReadAllAsync(reads, ReplicatorDocs.Read, ct), includeInactive);
 
     public override string StatePath(string docId) => $"{ReplicatorDocs.Database}/{DocPath.Of(docId)}";
 
     public override CouchActiveTask ReadState(JsonElement answer) => ReplicatorDocs.Read(answer);
-
-    private static async Task<List<CouchActiveTask>> DocsAsync(CouchHttp reads, CancellationToken ct)
-    {
-        try
-        {
-            using var docs = await reads.GetJsonAsync($"{ReplicatorDocs.Database}/_all_docs?include_docs=true", ct);
-            return docs.RootElement.ArrayOf("rows").Select(r => r.Field("doc"))
-                .OfType<JsonElement>().Where(d => d.StringOf("_id")?.StartsWith("_design/", StringComparison.Ordinal) == false)
-                .Select(ReplicatorDocs.Read).ToList();
-        }
-        catch (CouchReplicationException e) when (e.StatusCode == 404)
-        {
-            return [];
-        }
-    }
 }

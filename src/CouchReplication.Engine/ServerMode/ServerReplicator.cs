@@ -98,6 +98,39 @@ public sealed class ServerReplicator : IDisposable
     });
 
     /// <summary>
+    /// Reads the server's persistent replications back as documents (<c>_replicator</c>, design
+    /// documents left out), each with the state the server gives its replication, so they can be
+    /// exported (<see cref="CouchReplicationDoc.ToJson"/>) and written to another server. The
+    /// fields the replicator itself writes (<c>_rev</c>, <c>owner</c>, <c>_replication_*</c>)
+    /// become <see cref="CouchReplicationDoc.State"/> and are not carried over.
+    /// </summary>
+    public Task<IReadOnlyList<CouchReplicationDoc>> ReplicationDocsAsync(CancellationToken ct = default) => Mapped(async () =>
+    {
+        await DialectAsync(ct);
+        Verbose($"GET {Server}{ReplicatorDocs.Database}/_all_docs?include_docs=true");
+        var docs = await ReplicatorDocs.ReadAllAsync(_reads, AsDoc, ct);
+        // One state per document: where a cluster lists a document twice, the running copy tells.
+        var states = (await ListAsync(includeInactive: true, ct))
+            .Where(t => t.DocId is not null && t.Database == ReplicatorDocs.Database)
+            .GroupBy(t => t.DocId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.State == CouchReplicationState.Running).First(), StringComparer.Ordinal);
+        foreach (var doc in docs)
+        {
+            var state = states.GetValueOrDefault(doc.Id ?? "");
+            doc.State = state?.State ?? CouchReplicationState.Pending;
+            doc.StateReason = state?.Error;
+        }
+        return (IReadOnlyList<CouchReplicationDoc>)docs;
+    });
+
+    private static CouchReplicationDoc AsDoc(JsonElement json)
+    {
+        var fields = PlainJson.ParseObject(json.GetRawText(), "replication document");
+        foreach (var written in ReplicationSettings.WrittenByCouchDb) fields.Remove(written);
+        return CouchReplicationDoc.FromDictionary(fields);
+    }
+
+    /// <summary>
     /// Starts a continuous replication on the server (<c>POST /_replicate</c>) and returns it as
     /// the server shows it, with the replication id the server gave it. It lasts until it is
     /// stopped or the server restarts.
