@@ -177,6 +177,24 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
     }
 
+    [ServerFact]
+    public async Task A_continuous_feed_that_answers_only_a_broken_line_makes_the_task_crash_and_back_off_instead_of_reopening_at_once()
+    {
+        var (sourceDb, targetDb) = await SeedAsync(3);
+        await using var proxy = new FaultProxy(Server.Url);
+        // A 200 whose first line is not JSON: the feed gave nothing, so it is a failure to back off from, not a drop to reopen.
+        proxy.Faults = r => r.Kind == "_changes" ? new Fault.Answer(200, "application/json", "{\"results\": [ not json\n") : null;
+        var doc = Through(proxy, sourceDb, targetDb, d => { d.Continuous = true; d.RetriesPerRequest = 1; });
+        var task = (await new ReplicationRegistry().StartAsync(ReplicationSettings.From(doc) with { RestartDelay = TimeSpan.FromSeconds(30) })).Task;
+
+        await Eventually.HappensAsync(() => Task.FromResult(task.State == CouchReplicationState.Crashing), "the task crashing", Limit);
+        var opened = proxy.Requests.Count(r => r.Kind == "_changes");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(opened, proxy.Requests.Count(r => r.Kind == "_changes"));
+        task.Stop();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
+    }
+
     private static string ReplicationIdOf(CouchReplicationDoc doc) => Protocol.ReplicationIdentity.Compute(ReplicationSettings.From(doc), null);
 }
 

@@ -207,8 +207,11 @@ internal sealed partial class HttpCouchDatabase
             }
             if (line is null) return null;
             if (line.Length == 0) return ChangesLine.Heartbeat;
+            // Only a line that parses counts as given: a feed whose first line is broken or an
+            // error has failed, and is retried with backoff rather than reopened at once.
+            var parsed = ChangesLine.Parse(line, role);
             Gave = true;
-            return ChangesLine.Parse(line, role);
+            return parsed;
         }
 
         public async ValueTask DisposeAsync()
