@@ -16,8 +16,9 @@
     Package: builds Release and writes out/package/CouchReplication (the module folder, ready for
            Publish-PSResource -Path) and out/package/CouchReplication.<version>.nupkg.
 .PARAMETER ProjectUri
-    Package only: the project's public home, written into the packaged manifest (ProjectUri) and
-    the nuspec (projectUrl). The manifest in the repository names none until the project has one.
+    Package only: the project's public home, written into the packaged manifest (ProjectUri), the
+    nuspec (projectUrl) and the packaged help, as every cmdlet's online link (Get-Help -Online). The
+    manifest in the repository names none until the project has one.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Demo
 
@@ -182,6 +183,23 @@ function Write-MamlHelp {
     "Help: $path"
 }
 
+# Get-Help -Online opens the first related link that has a URI: the project's home, in the packaged
+# help only, as the repository's help names no home until the project has one.
+function Add-OnlineHelpLink([string] $helpPath, [uri] $uri) {
+    $help = [xml](Get-Content $helpPath -Raw)
+    $namespaces = [System.Xml.XmlNamespaceManager]::new($help.NameTable)
+    $namespaces.AddNamespace('command', 'http://schemas.microsoft.com/maml/dev/command/2004/10')
+    $mamlNs = 'http://schemas.microsoft.com/maml/2004/10'
+    foreach ($links in $help.SelectNodes('//command:relatedLinks', $namespaces)) {
+        $link = $help.CreateElement('maml', 'navigationLink', $mamlNs)
+        $text = $help.CreateElement('maml', 'linkText', $mamlNs); $text.InnerText = 'Online Version:'
+        $target = $help.CreateElement('maml', 'uri', $mamlNs); $target.InnerText = $uri.AbsoluteUri
+        [void]$link.AppendChild($text); [void]$link.AppendChild($target)
+        [void]$links.PrependChild($link)
+    }
+    $help.Save($helpPath)
+}
+
 # A .nupkg as PowerShell galleries take it: the module's files at the root and a nuspec made from
 # the manifest, with the tags PSResourceGet adds (PSModule, PSCmdlet_<name>, ...).
 function New-ModulePackage {
@@ -199,6 +217,7 @@ function New-ModulePackage {
         if ($withUri -eq $text) { throw 'The manifest has no LicenseUri line to put ProjectUri beside.' }
         Set-Content $packaged $withUri -NoNewline
         $manifest = Test-ModuleManifest $packaged -ErrorAction Stop
+        Add-OnlineHelpLink (Join-Path $folder 'en-US/CouchReplication.dll-Help.xml') $ProjectUri
     }
 
     $cmdlets = $data.CmdletsToExport

@@ -341,6 +341,14 @@ Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication'
         }
     }
 
+    It 'says what to give when called with nothing, instead of prompting' {
+        $err = $null
+        Stop-CouchReplication -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.InvalidArgument,CouchReplication.Commands.StopCouchReplicationCommand'
+        $err[0].Exception.Message | Should -Match 'ReplicationId'
+        @() | Stop-CouchReplication -ErrorAction Stop
+    }
+
     It 'reports an unknown id as CouchReplication.NotFound' {
         $err = $null
         Stop-CouchReplication -ReplicationId 'no-such-replication' -ErrorVariable err -ErrorAction SilentlyContinue

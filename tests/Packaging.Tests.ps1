@@ -63,6 +63,9 @@ Describe 'build.ps1 Package' {
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
         (Test-ModuleManifest (Join-Path $folder 'CouchReplication.psd1')).ProjectUri | Should -Be $uri
         (Read-Nupkg).Nuspec.package.metadata.projectUrl | Should -Be $uri
+        $links = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name | ForEach-Object { (Get-Help `$_).relatedLinks.navigationLink[0].uri }"
+        $links | Should -HaveCount 7
+        $links | Should -Be (@($uri) * 7) -Because 'Get-Help -Online opens the first related link with a URI'
 
         $refused = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri 'not-a-url' 2>&1 | Out-String
         $LASTEXITCODE | Should -Not -Be 0

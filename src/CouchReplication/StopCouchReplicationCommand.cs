@@ -34,9 +34,10 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
     public string[] ReplicationId { get; set; } = [];
 
     /// <summary>A CouchReplicationTask or CouchActiveTask, or the replication document that started the replication.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    /// <remarks>Not mandatory: called with nothing at all, the cmdlet says what to give instead of prompting for an object.</remarks>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     [ValidateNotNull]
-    public object InputObject { get; set; } = null!;
+    public object? InputObject { get; set; }
 
     /// <summary>Write the stopped tasks.</summary>
     [Parameter]
@@ -45,6 +46,12 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
     /// <summary>Stops each matching task and waits for its final checkpoint.</summary>
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == InputObjectSet && InputObject is null)
+        {
+            WriteError(PSValues.ErrorRecord(CouchReplicationException.InvalidArgument("ReplicationId",
+                "nothing to stop: give -ReplicationId (Get-CouchActiveTask lists the ids) or pipe tasks from Get-CouchActiveTask"), null));
+            return;
+        }
         // A task read with -Server remembers its server (and credential): piping it is enough.
         var origin = Server is null && ParameterSetName == InputObjectSet && PSValues.ToPlain(InputObject) is CouchActiveTask task
             ? ServerCall.OriginOf(task)
@@ -58,7 +65,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
         string[] ids;
         try
         {
-            ids = ParameterSetName == IdSet ? ReplicationId : [IdOf(InputObject)];
+            ids = ParameterSetName == IdSet ? ReplicationId : [IdOf(InputObject!)];
         }
         catch (CouchReplicationException e)
         {
