@@ -1,3 +1,4 @@
+using CouchReplication.Http;
 using CouchReplication.Protocol;
 
 namespace CouchReplication;
@@ -79,7 +80,11 @@ public sealed class ReplicationRegistry
         lock (_tasks) return _tasks.Where(t => includeFinished || !t.IsFinished).ToList();
     }
 
-    /// <summary>Stops every running task and waits up to <paramref name="wait"/> for their final checkpoints.</summary>
+    /// <summary>
+    /// Stops every running task, waits up to <paramref name="wait"/> for their final checkpoints,
+    /// then closes the connections no replication uses any more (the module's pools outlive
+    /// replications for a while, for the next one to the same server).
+    /// </summary>
     public void StopAll(TimeSpan wait)
     {
         var running = Tasks(includeFinished: false);
@@ -92,5 +97,6 @@ public sealed class ReplicationRegistry
         {
             // Stopped tasks end cancelled; that is what was asked for.
         }
+        ServerConnections.CloseUnused();
     }
 }
