@@ -90,7 +90,7 @@
     'Get-CouchReplicationOption' = @(
         @{
             Code    = 'Get-CouchReplicationOption'
-            Remarks = 'Shows how many replications of this session may run at once, and how many run and wait now.'
+            Remarks = 'Shows how many replications of this session may run at once, how often a one-shot replication is restarted after a crash, and how many run and wait now.'
         }
         @{
             Code    = '(Get-CouchReplicationOption).Pending'
@@ -114,6 +114,10 @@
         @{
             Code    = 'Set-CouchReplicationOption -MaxJobs 4 -PassThru'
             Remarks = 'Changes the limit and shows the settings.'
+        }
+        @{
+            Code    = 'Set-CouchReplicationOption -MaxRestarts 10'
+            Remarks = 'Gives one-shot replications started from now on ten restarts after a transient crash before they are Failed (the waits double from 2 seconds up to 5 minutes: about 18 minutes in all), for a server that is being restarted or moved.'
         }
     )
 }

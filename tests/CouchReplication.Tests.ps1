@@ -462,7 +462,7 @@ Describe 'Jobs: Start-CouchReplication -AsJob with Get-Job, Wait-Job, Receive-Jo
 Describe 'Scheduling: Set-CouchReplicationOption, Pending tasks' {
     AfterAll {
         Get-CouchActiveTask | Stop-CouchReplication
-        Set-CouchReplicationOption -MaxJobs 20
+        Set-CouchReplicationOption -MaxJobs 20 -MaxRestarts 5
     }
 
     It 'shows and changes MaxJobs, and refuses less than one' {
@@ -472,6 +472,32 @@ Describe 'Scheduling: Set-CouchReplicationOption, Pending tasks' {
         { Set-CouchReplicationOption -MaxJobs 0 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CouchReplication.Commands.SetCouchReplicationOptionCommand'
         Set-CouchReplicationOption -MaxJobs 2 -WhatIf
         (Get-CouchReplicationOption).MaxJobs | Should -Be 3
+    }
+
+    It 'shows and changes MaxRestarts, and a one-shot replication crashes that many times before it is Failed' {
+        (Get-CouchReplicationOption).MaxRestarts | Should -Be 5
+        { Set-CouchReplicationOption -MaxRestarts -1 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CouchReplication.Commands.SetCouchReplicationOptionCommand'
+        Set-CouchReplicationOption -MaxRestarts 0 -WhatIf
+        (Get-CouchReplicationOption).MaxRestarts | Should -Be 5
+        # Nothing listens on port 1: connection refused is transient, a crash.
+        $unreachable = 'http://127.0.0.1:1/nowhere'
+
+        (Set-CouchReplicationOption -MaxRestarts 0 -PassThru).MaxRestarts | Should -Be 0
+        $never = Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -NoWait
+        { $never.Completion.Wait(10000) } | Should -Throw
+        $never.State | Should -Be 'Failed'
+
+        Set-CouchReplicationOption -MaxRestarts 1
+        $once = Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -NoWait
+        $crashing = $false
+        $deadline = [datetime]::UtcNow.AddSeconds(10)
+        while (-not $once.Completion.IsCompleted -and [datetime]::UtcNow -lt $deadline) {
+            if ($once.State -eq 'Crashing') { $crashing = $true }
+            Start-Sleep -Milliseconds 100
+        }
+        $crashing | Should -BeTrue
+        $once.State | Should -Be 'Failed'
+        $once.ToActiveTask().Error | Should -Match 'connection refused'
     }
 
     It 'queues replications beyond MaxJobs as Pending with their place, stops one before it starts, and runs the rest' {

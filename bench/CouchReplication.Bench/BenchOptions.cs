@@ -27,11 +27,14 @@ internal sealed record BenchOptions
           --many-dbs D            databases in the many phase (default 1000)
           --many-docs K           documents in each of them (default 20)
           --max-jobs N            the engine scheduler's MaxJobs in the many phase (default: the module's)
-          --phases LIST           any of engine,server,raw,latency,idle,many (default: all)
+          --cmdlet-docs LIST      documents copied in the cmdlet phase, one run per size (default 20000; e.g. 20000,100000)
+          --module PATH           the module the cmdlet phase imports (default: out/CouchReplication/CouchReplication.psd1,
+                                  as the build assembles it)
+          --phases LIST           any of engine,server,raw,latency,idle,many,cmdlet (default: all)
           --help                  this text
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle", "many"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle", "many", "cmdlet"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }
@@ -51,6 +54,8 @@ internal sealed record BenchOptions
     public int ManyDatabases { get; init; } = 1000;
     public int ManyDocs { get; init; } = 20;
     public int? MaxJobs { get; init; }
+    public IReadOnlyList<int> CmdletDocs { get; init; } = [20_000];
+    public string? Module { get; init; }
     public IReadOnlySet<string> Phases { get; init; } = AllPhases.ToHashSet();
 
     public bool Runs(string phase) => Phases.Contains(phase);
@@ -85,6 +90,8 @@ internal sealed record BenchOptions
                 "--many-dbs" => options with { ManyDatabases = Number(1) },
                 "--many-docs" => options with { ManyDocs = Number(1) },
                 "--max-jobs" => options with { MaxJobs = Number(1) },
+                "--cmdlet-docs" => options with { CmdletDocs = Sizes(Value(), "--cmdlet-docs") },
+                "--module" => options with { Module = ModuleManifest(Value()) },
                 "--phases" => options with { Phases = PhaseList(Value()) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
@@ -97,6 +104,17 @@ internal sealed record BenchOptions
     private static Uri ServerUrl(string text) =>
         Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
             ? url : throw new ArgumentException($"'{text}' is not an http(s) URL");
+
+    private static string ModuleManifest(string path) =>
+        File.Exists(path) ? Path.GetFullPath(path) : throw new ArgumentException($"--module: there is no file {path}");
+
+    private static List<int> Sizes(string text, string option)
+    {
+        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return sizes.Count > 0 && sizes.All(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0)
+            ? sizes.Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList()
+            : throw new ArgumentException($"{option} needs whole numbers of at least 1, separated by commas");
+    }
 
     private static HashSet<string> PhaseList(string text)
     {

@@ -34,6 +34,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         if (options.Runs("latency")) await LatenciesAsync();
         if (options.Runs("idle")) await IdleAsync();
         if (options.Runs("many")) await ManyAsync();
+        if (options.Runs("cmdlet")) await CmdletOneShot.MeasureAsync(client, server, options, dbPrefix, QuietLimit, ct);
     }
 
     private async Task ManyAsync()

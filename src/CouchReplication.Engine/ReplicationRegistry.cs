@@ -1,3 +1,4 @@
+using CouchReplication.Http;
 using CouchReplication.Protocol;
 
 namespace CouchReplication;
@@ -40,6 +41,19 @@ public sealed class ReplicationRegistry
     }
 
     /// <summary>
+    /// How often a one-shot replication started from now on is restarted after a transient crash
+    /// before it is Failed (default 5: after 2, 4, 8, 16 and 32 s); 0 fails it at the first crash.
+    /// A continuous replication restarts for as long as it is not stopped.
+    /// </summary>
+    public int MaxRestarts
+    {
+        get => _maxRestarts;
+        set => _maxRestarts = value >= 0 ? value : throw CouchReplicationException.InvalidArgument("MaxRestarts", $"must be at least 0, not {value}");
+    }
+
+    private int _maxRestarts = ReplicationSettings.DefaultOneShotRestarts;
+
+    /// <summary>
     /// Checks the document (nothing is sent for an invalid one), identifies the replication (a
     /// filter function's source is fetched for that), and starts it, unless the same task is
     /// running already: then that one is returned with <c>AlreadyRunning</c> set.
@@ -49,7 +63,7 @@ public sealed class ReplicationRegistry
     /// <param name="ct">Cancels the start (not the replication).</param>
     public async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false,
         CancellationToken ct = default) =>
-        await StartAsync(ReplicationSettings.From(doc, skipCertificateCheck), ct);
+        await StartAsync(ReplicationSettings.From(doc, skipCertificateCheck) with { OneShotRestarts = MaxRestarts }, ct);
 
     internal async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(ReplicationSettings settings, CancellationToken ct = default)
     {
@@ -91,7 +105,11 @@ public sealed class ReplicationRegistry
         lock (_tasks) return _tasks.Where(t => includeFinished || !t.IsFinished).ToList();
     }
 
-    /// <summary>Stops every running task and waits up to <paramref name="wait"/> for their final checkpoints.</summary>
+    /// <summary>
+    /// Stops every running task, waits up to <paramref name="wait"/> for their final checkpoints,
+    /// then closes the connections no replication uses any more (the module's pools outlive
+    /// replications for a while, for the next one to the same server).
+    /// </summary>
     public void StopAll(TimeSpan wait)
     {
         var running = Tasks(includeFinished: false);
@@ -104,5 +122,6 @@ public sealed class ReplicationRegistry
         {
             // Stopped tasks end cancelled; that is what was asked for.
         }
+        ServerConnections.CloseUnused();
     }
 }

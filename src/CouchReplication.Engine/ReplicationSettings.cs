@@ -40,10 +40,13 @@ internal sealed record ReplicationSettings
     public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How often a crashed one-shot replication is restarted before it fails: five restarts wait
-    /// 2 + 4 + 8 + 16 + 32 s, enough for a server over its open-shard limit to recover.
+    /// The default of <see cref="OneShotRestarts"/>: five restarts wait 2 + 4 + 8 + 16 + 32 s,
+    /// enough for a server over its open-shard limit to recover.
     /// </summary>
-    public int OneShotRestarts { get; init; } = 5;
+    public const int DefaultOneShotRestarts = 5;
+
+    /// <summary>How often a crashed one-shot replication is restarted before it fails.</summary>
+    public int OneShotRestarts { get; init; } = DefaultOneShotRestarts;
 
     /// <summary>Things in the document that are accepted but worth a warning.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -9,7 +9,9 @@ namespace CouchReplication.Commands;
 /// order they were started, and Get-CouchActiveTask shows their place in the queue. A continuous
 /// replication counts while it catches up and gives its turn away once it only follows new
 /// changes. Against a server that answers with 5xx or 429, fewer run until its answers are clean
-/// again. The setting lasts until the session ends.</para>
+/// again. -MaxRestarts sets how often a one-shot replication that crashes for a transient reason
+/// (5xx, connection loss, timeouts) runs again from its checkpoint before it is Failed; the waits
+/// double from 2 seconds. The settings last until the session ends.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "CouchReplicationOption", SupportsShouldProcess = true)]
 [OutputType(typeof(CouchReplicationOption))]
@@ -20,6 +22,15 @@ public sealed class SetCouchReplicationOptionCommand : PSCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int MaxJobs { get; set; }
 
+    /// <summary>
+    /// How often a one-shot replication is restarted after a transient crash before it is Failed
+    /// (default 5: after 2, 4, 8, 16 and 32 seconds; 0 fails it at the first crash). It applies to
+    /// replications started after the change; continuous ones restart for as long as they are not stopped.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxRestarts { get; set; }
+
     /// <summary>Write the settings after the change.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -29,6 +40,9 @@ public sealed class SetCouchReplicationOptionCommand : PSCmdlet
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxJobs)) && ShouldProcess("this session's replications", $"Run at most {MaxJobs} at once"))
             ReplicationRegistry.Session.MaxJobs = MaxJobs;
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxRestarts))
+            && ShouldProcess("one-shot replications started from now on", $"Restart at most {MaxRestarts} times after a transient crash"))
+            ReplicationRegistry.Session.MaxRestarts = MaxRestarts;
         if (PassThru) WriteObject(CouchReplicationOption.Current());
     }
 }

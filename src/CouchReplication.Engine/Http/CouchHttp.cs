@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -9,13 +8,16 @@ using Polly;
 namespace CouchReplication.Http;
 
 /// <summary>
-/// The HTTP client for one end of one replication: a pooled connection limit of
-/// http_connections, connection_timeout per attempt, retries_per_request with doubling backoff,
-/// credentials on every request and nowhere else.
+/// The HTTP client for one end of one replication: at most http_connections requests at once (each
+/// holds a connection from the request until its answer is disposed) over the server's shared pool
+/// (<see cref="ServerConnections"/>), connection_timeout per attempt, retries_per_request with
+/// doubling backoff, credentials on every request and nowhere else.
 /// </summary>
 internal sealed class CouchHttp : IDisposable
 {
+    private readonly ServerConnections.Lease _pool;
     private readonly HttpClient _client;
+    private readonly SemaphoreSlim _connections;
     private readonly ResiliencePipeline _retry;
     private readonly TimeSpan _timeout;
     private readonly AuthenticationHeaderValue? _authorization;
@@ -26,23 +28,9 @@ internal sealed class CouchHttp : IDisposable
         Endpoint = endpoint;
         _timeout = settings.AnswerTimeout ?? settings.ConnectionTimeout;
         _log = log;
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = settings.HttpConnections,
-            ConnectTimeout = settings.ConnectionTimeout,
-            // A redirect could carry the Authorization header to another host; CouchDB does not redirect API calls.
-            AllowAutoRedirect = false,
-            // No Accept-Encoding: a compressing server (pouchdb-server's express) would hold back the
-            // continuous feed's lines and heartbeats in its gzip buffer, and attachments CouchDB
-            // stores compressed must travel as they are.
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            UseProxy = endpoint.Proxy is not null,
-            Proxy = endpoint.Proxy?.ToWebProxy(),
-        };
-        if (!settings.SocketOptions.IsDefault) handler.ConnectCallback = settings.SocketOptions.ConnectAsync;
-        if (settings.SkipCertificateCheck) handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _pool = ServerConnections.Borrow(endpoint, settings);
+        _client = new HttpClient(_pool.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        _connections = new SemaphoreSlim(settings.HttpConnections);
         if (endpoint.Credential is { } credential)
             _authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
@@ -106,13 +94,20 @@ internal sealed class CouchHttp : IDisposable
             if (content is not null) request.Content = content();
             if (request.Content is IStreamedBody streamed) streamed.Sent = () => attempt.CancelAfter(_timeout);
             HttpResponseMessage? response = null;
+            Connection? connection = null;
             try
             {
+                connection = await Connection.TakeAsync(_connections, attempt.Token);
                 response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 if (!response.IsSuccessStatusCode)
                     throw await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
                 var result = await read(response, attempt.Token);
-                if (keepResponse) response = null;
+                if (keepResponse)
+                {
+                    // The reader keeps the body, and with it the connection.
+                    response.Content = new HeldContent(response.Content, connection);
+                    (response, connection) = (null, null);
+                }
                 return result;
             }
             catch (OperationCanceledException e) when (!token.IsCancellationRequested)
@@ -139,6 +134,7 @@ internal sealed class CouchHttp : IDisposable
             finally
             {
                 response?.Dispose();
+                connection?.Dispose();
             }
         }, ct);
     }
@@ -174,5 +170,25 @@ internal sealed class CouchHttp : IDisposable
         _ => e.Message,
     };
 
-    public void Dispose() => _client.Dispose();
+    /// <summary>One of the end's http_connections, taken until disposed.</summary>
+    private sealed class Connection : IDisposable
+    {
+        private SemaphoreSlim? _connections;
+
+        private Connection(SemaphoreSlim connections) => _connections = connections;
+
+        public static async Task<Connection> TakeAsync(SemaphoreSlim connections, CancellationToken ct)
+        {
+            await connections.WaitAsync(ct);
+            return new Connection(connections);
+        }
+
+        public void Dispose() => Interlocked.Exchange(ref _connections, null)?.Release();
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _pool.Dispose();
+    }
 }

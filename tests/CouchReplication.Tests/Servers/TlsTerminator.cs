@@ -10,36 +10,22 @@ namespace CouchReplication.Tests.Servers;
 /// An HTTPS front for a test server: TLS with a self-signed certificate on a free loopback port,
 /// the plain bytes passed on to the server. For the certificate tests.
 /// </summary>
-public sealed class TlsTerminator : IAsyncDisposable
+public sealed class TlsTerminator : LoopbackListener
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly X509Certificate2 _certificate = SelfSigned();
     private readonly Uri _server;
-    private readonly Task _loop;
 
     public TlsTerminator(Uri server)
     {
         _server = server;
-        _listener.Start();
-        Url = new UriBuilder(server) { Scheme = "https", Port = ((IPEndPoint)_listener.LocalEndpoint).Port }.Uri;
-        _loop = Task.Run(AcceptAsync);
+        Start();
+        Url = new UriBuilder(server) { Scheme = "https", Port = Port }.Uri;
     }
 
     /// <summary>The server's root over HTTPS, with the server's credentials.</summary>
     public Uri Url { get; }
 
-    private async Task AcceptAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try { client = await _listener.AcceptTcpClientAsync(); }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
-            _ = Task.Run(() => RelayAsync(client));
-        }
-    }
-
-    private async Task RelayAsync(TcpClient client)
+    protected override async Task ServeAsync(TcpClient client)
     {
         using (client)
         using (var upstream = new TcpClient())
@@ -70,10 +56,9 @@ public sealed class TlsTerminator : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        await _loop;
+        await base.DisposeAsync();
         _certificate.Dispose();
     }
 }
