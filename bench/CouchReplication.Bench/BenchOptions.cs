@@ -20,7 +20,8 @@ internal sealed record BenchOptions
           --workers N             worker_processes for the engine and the server's replicator (default: theirs, 4)
           --batch-size N          worker_batch_size for both (default: theirs, 500)
           --raw-parallel N        concurrent batches in the raw copy (default 4)
-          --raw-batch-size N      documents per batch in the raw copy and the seeding (default 1000)
+          --raw-batch-size N      documents per batch in the raw copy and the seeding (default 1000;
+                                  fewer where their attachments would pass 4 MiB)
           --latency-writes N      writes timed for the continuous latency (default 200)
           --idle-replications N   continuous replications left idle for the CPU measurement (default 100)
           --idle-seconds S        length of the idle window (default 30)
@@ -32,6 +33,10 @@ internal sealed record BenchOptions
                                   as the build assembles it)
           --phases LIST           any of engine,server,raw,latency,idle,many,cmdlet (default: all)
           --help                  this text
+
+        The engine and raw copy phases each run in a child process (this program with --measure PHASE
+        --source-db DB --target-db DB --warm-up-db DB, the server URL in its environment), so each
+        phase's peak memory is its own.
         """;
 
     public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle", "many", "cmdlet"];
@@ -57,6 +62,9 @@ internal sealed record BenchOptions
     public IReadOnlyList<int> CmdletDocs { get; init; } = [20_000];
     public string? Module { get; init; }
     public IReadOnlySet<string> Phases { get; init; } = AllPhases.ToHashSet();
+
+    /// <summary>Set in a child process that measures one copy (<see cref="PhaseProcess"/>).</summary>
+    public MeasuredCopy? Measure { get; init; }
 
     public bool Runs(string phase) => Phases.Contains(phase);
 
@@ -93,9 +101,17 @@ internal sealed record BenchOptions
                 "--cmdlet-docs" => options with { CmdletDocs = Sizes(Value(), "--cmdlet-docs") },
                 "--module" => options with { Module = ModuleManifest(Value()) },
                 "--phases" => options with { Phases = PhaseList(Value()) },
+                "--measure" => options with { Measure = (options.Measure ?? new MeasuredCopy()) with { Phase = MeasuredPhase(Value()) } },
+                "--source-db" => options with { Measure = (options.Measure ?? new MeasuredCopy()) with { SourceDb = Value() } },
+                "--target-db" => options with { Measure = (options.Measure ?? new MeasuredCopy()) with { TargetDb = Value() } },
+                "--warm-up-db" => options with { Measure = (options.Measure ?? new MeasuredCopy()) with { WarmUpDb = Value() } },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
         }
+        if (options.Measure is { } measure)
+            return measure.Phase.Length > 0 && measure.SourceDb.Length > 0 && measure.TargetDb.Length > 0 && measure.WarmUpDb.Length > 0
+                ? options with { Url = PhaseProcess.ServerUrlFromParent() ?? throw new ArgumentException("--measure is for the benchmark's own child processes") }
+                : throw new ArgumentException("--measure needs --source-db, --target-db and --warm-up-db");
         if ((options.Url is null) == !options.StartCouchDb)
             throw new ArgumentException("give exactly one of --url and --couchdb");
         return options;
@@ -116,6 +132,8 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"{option} needs whole numbers of at least 1, separated by commas");
     }
 
+    private static string MeasuredPhase(string text) => text is "engine" or "raw" ? text : throw new ArgumentException("--measure takes engine or raw");
+
     private static HashSet<string> PhaseList(string text)
     {
         var phases = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
@@ -123,3 +141,6 @@ internal sealed record BenchOptions
         return unknown.Count == 0 ? phases : throw new ArgumentException($"unknown phase(s) {string.Join(", ", unknown)}; known: {string.Join(",", AllPhases)}");
     }
 }
+
+/// <summary>The copy a child process measures: which phase, from which database to which, warmed up on which.</summary>
+internal sealed record MeasuredCopy(string Phase = "", string SourceDb = "", string TargetDb = "", string WarmUpDb = "");

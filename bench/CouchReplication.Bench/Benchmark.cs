@@ -1,19 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
 using System.Runtime.InteropServices;
 
 namespace CouchReplication.Bench;
 
 /// <summary>
-/// One benchmark run: seed the source, warm up, copy it three ways (engine, server replicator, raw
-/// copy) into fresh targets, then the continuous latency and the idle cost; each figure is printed as
-/// soon as it is measured, the comparison at the end of the copies.
+/// One benchmark run: seed the source, copy it three ways (engine, server replicator, raw copy) into
+/// fresh targets, the engine and the raw copy each warmed up in a process of its own so each phase's
+/// memory is its own, then the continuous latency and the idle cost; each figure is printed as soon
+/// as it is measured, the comparison at the end of the copies.
 /// </summary>
 internal sealed class Benchmark(CouchClient client, Process? server, BenchOptions options, string dbPrefix, CancellationToken ct)
 {
     private static readonly TimeSpan QuietLimit = TimeSpan.FromMinutes(5);
     private const int WarmUpDocs = 20_000;
+    private const long WarmUpBytes = 64L << 20;
     private bool _isCouchDb;
 
     public async Task RunAsync()
@@ -73,9 +74,9 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print($"data:    {seed.Docs:N0} docs x {options.Size:N0} B, {options.Attachments} attachment(s) of {options.AttachmentSize:N0} B each, "
               + $"{options.ConflictPercent}% conflicted: {seed.Revisions:N0} leaf revisions");
         Print($"seeding: {seed.Docs / seed.Elapsed.TotalSeconds:N0} docs/s in {seed.Elapsed.TotalSeconds:N1} s "
-              + $"(write only: _bulk_docs new_edits:false, {options.RawBatchSize} docs per request, {options.RawParallel} in flight)");
+              + $"(write only: _bulk_docs new_edits:false, {Seeder.DocsPerRequest(options)} docs per request, {options.RawParallel} in flight)");
 
-        if (options.Runs("engine") || options.Runs("raw")) await WarmUpAsync();
+        var warmUpDb = options.Runs("engine") || options.Runs("raw") ? await SeedWarmUpAsync() : "";
 
         var runs = new Dictionary<string, OneShotRun>();
         foreach (var phase in new[] { "engine", "server", "raw" }.Where(options.Runs))
@@ -83,7 +84,9 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             var targetDb = dbPrefix + "target-" + phase;
             (await client.PutAsync(targetDb)).Dispose();
             await client.WaitUntilQuietAsync(QuietLimit);
-            var run = await CopyAsync(phase, sourceDb, targetDb, options);
+            var run = phase == "server"
+                ? await ServersOwnReplicator.RunAsync(client, server, sourceDb, targetDb, options)
+                : await PhaseProcess.RunAsync(phase, client, server?.Id, options, sourceDb, targetDb, warmUpDb, ct);
             runs[phase] = run;
             Print($"  {run.Name}: {run.DocsPerSecond:N0} docs/s, {run.Usage.Elapsed.TotalSeconds:N1} s"
                   + (run.RevisionsWritten == seed.Revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {seed.Revisions:N0} revisions written"));
@@ -91,13 +94,15 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
 
         Print();
         // CPU per 1000 docs (server + this process) is what a shared machine's noise moves least.
-        Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"CPU ms/1000 docs",17} {"machine busy",13}");
-        foreach (var run in runs.Values)
+        Print($"{"one-shot copy",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"CPU ms/1000 docs",17} {"machine busy",13} {"peak WS",9} {"peak heap",10}");
+        foreach (var (phase, run) in runs)
         {
             var u = run.Usage;
             var perThousand = u.ServerCpu is { } serverCpu ? ((serverCpu + u.ProcessCpu).TotalMilliseconds * 1000 / run.Docs).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
+            // The server's replicator runs in the server: this process only waits for it.
+            var memory = phase == "server" ? $"{"n/a",9} {"n/a",10}" : $"{Mib(u.PeakWorkingSet),9} {Mib(u.PeakHeap),10}";
             Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
-                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13}");
+                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13} {memory}");
         }
         var engine = runs.GetValueOrDefault("engine");
         var serverRun = runs.GetValueOrDefault("server");
@@ -108,41 +113,27 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         if (engine is not null)
         {
             var u = engine.Usage;
-            Print($"engine memory: peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
+            Print($"engine memory (its own process): peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
                   + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
         }
     }
 
     /// <summary>
-    /// The engine and the raw copy run in this process and share its HTTP and JSON code: whichever
-    /// ran first would pay for .NET compiling it (a second of CPU in a run of seconds), and the raw
-    /// copy runs last. Both copy a small database once, untimed, so both are measured warm.
+    /// The engine and the raw copy each run in a process of their own (<see cref="PhaseProcess"/>),
+    /// which first copies this small database, untimed, so neither pays for .NET compiling the HTTP
+    /// and JSON code. It has the source's kind of documents, at most 20,000 of them and at most
+    /// 64 MiB of attachments.
     /// </summary>
-    private async Task WarmUpAsync()
+    private async Task<string> SeedWarmUpAsync()
     {
-        var warm = options with { Docs = Math.Min(options.Docs, WarmUpDocs) };
-        var sourceDb = dbPrefix + "warmup-source";
+        var docBytes = options.Size + (long)options.Attachments * options.AttachmentSize;
+        var warm = options with { Docs = (int)Math.Clamp(WarmUpBytes / docBytes, 1, Math.Min(options.Docs, WarmUpDocs)) };
+        var sourceDb = dbPrefix + "warm-up-source";
         (await client.PutAsync(sourceDb)).Dispose();
         await new Seeder(warm).SeedAsync(client, sourceDb);
-        foreach (var phase in new[] { "engine", "raw" }.Where(options.Runs))
-        {
-            var targetDb = dbPrefix + "warmup-target-" + phase;
-            (await client.PutAsync(targetDb)).Dispose();
-            await CopyAsync(phase, sourceDb, targetDb, warm);
-        }
-        // The warm-up's garbage (the raw copy's large answers sit in the large object heap until a
-        // full collection) must not count as the engine's memory.
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        Print($"warm-up: engine and raw copy of {warm.Docs:N0} docs each, not counted");
+        Print($"warm-up: the engine's and the raw copy's processes first copy {warm.Docs:N0} docs each, not counted");
+        return sourceDb;
     }
-
-    private Task<OneShotRun> CopyAsync(string phase, string sourceDb, string targetDb, BenchOptions with) => phase switch
-    {
-        "engine" => EngineOneShot.RunAsync(client, server, sourceDb, targetDb, with, ct),
-        "server" => ServersOwnReplicator.RunAsync(client, server, sourceDb, targetDb, with),
-        _ => RawCopy.RunAsync(client, server, sourceDb, targetDb, with, ct),
-    };
 
     private async Task LatenciesAsync()
     {

@@ -81,6 +81,29 @@ internal sealed class CouchClient : IDisposable
         using (response) throw new HttpRequestException($"GET {path}: {(int)response.StatusCode}");
     }
 
+    /// <summary>
+    /// Copies one document revision with its attachments as the server stores them: its
+    /// multipart/related answer to <paramref name="from"/> is sent on, as it arrives, as the body of
+    /// a PUT to <paramref name="to"/>.
+    /// </summary>
+    public async Task RelayMultipartAsync(string from, string to)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        deadline.CancelAfter(DefaultTimeout);
+        using var get = new HttpRequestMessage(HttpMethod.Get, from);
+        get.Headers.Accept.Clear();
+        get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("multipart/related"));
+        using var source = await _http.SendAsync(get, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        if (!source.IsSuccessStatusCode) throw new HttpRequestException($"GET {from}: {(int)source.StatusCode}");
+        var body = new StreamContent(await source.Content.ReadAsStreamAsync(deadline.Token), 64 * 1024);
+        body.Headers.ContentType = source.Content.Headers.ContentType;
+        body.Headers.ContentLength = source.Content.Headers.ContentLength;
+        using var put = new HttpRequestMessage(HttpMethod.Put, to) { Content = body };
+        using var answer = await _http.SendAsync(put, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        if (!answer.IsSuccessStatusCode)
+            throw new HttpRequestException($"PUT {to}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(deadline.Token)}");
+    }
+
     /// <summary>The server's welcome line: its name and version.</summary>
     public async Task<(bool IsCouchDb, string Description)> IdentifyAsync()
     {

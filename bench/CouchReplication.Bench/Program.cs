@@ -42,6 +42,13 @@ catch (ArgumentException)
 }
 using var namedServerHandle = namedServer;
 
+if (options.Measure is not null)
+{
+    using var parentsClient = new CouchClient(options.Url!, stopping.Token);
+    await PhaseProcess.MeasureAsync(parentsClient, namedServer, options, stopping.Token);
+    return 0;
+}
+
 ThrowawayServer? couchDb;
 try
 {

@@ -10,7 +10,8 @@ internal sealed record SeedResult(int Docs, int Revisions, TimeSpan Elapsed);
 
 /// <summary>
 /// Fills the source database through <c>_bulk_docs</c> with <c>new_edits:false</c> and explicit
-/// revisions, so a conflicting second leaf goes in with the same request. The seeding rate is
+/// revisions, so a conflicting second leaf goes in with the same request; requests hold at most
+/// 4 MiB of documents (<see cref="DocsPerRequest"/>). The seeding rate is
 /// itself a figure: the server's write speed for ready-made bodies.
 /// </summary>
 internal sealed class Seeder
@@ -39,11 +40,23 @@ internal sealed class Seeder
         _textLength = Math.Max(0, options.Size - overhead);
     }
 
+    /// <summary>
+    /// Documents per request: --raw-batch-size, or fewer when their attachments would pass 4 MiB
+    /// (a request's body is built in memory; CouchDB reads and writes large bodies of base64 slower than several small ones).
+    /// </summary>
+    public static int DocsPerRequest(BenchOptions options)
+    {
+        var docBytes = options.Size + (long)options.Attachments * options.AttachmentSize;
+        return (int)Math.Clamp(RequestBytes / docBytes, 1, options.RawBatchSize);
+    }
+
+    private const long RequestBytes = 4L << 20;
+
     public static string Id(int n) => $"doc-{n:D9}";
 
     public async Task<SeedResult> SeedAsync(CouchClient client, string db)
     {
-        var batchSize = _options.RawBatchSize;
+        var batchSize = DocsPerRequest(_options);
         var batches = Enumerable.Range(0, (_options.Docs + batchSize - 1) / batchSize);
         var revisions = 0;
         var clock = Stopwatch.StartNew();

@@ -38,7 +38,7 @@ public abstract class SharedConnectionsTests<TServer>(TServer server) : ServerTe
         }
         foreach (var (source, target, task) in started)
         {
-            var result = await task.Completion.WaitAsync(Limit);
+            var result = await task.GetResultAsync().WaitAsync(Limit);
             await NothingLost.AssertAsync(Client, source, target, result.Failures);
         }
 

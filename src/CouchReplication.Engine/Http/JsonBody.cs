@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace CouchReplication.Http;
@@ -41,7 +42,9 @@ internal sealed class JsonBody : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true });
+        // Relaxed escaping: the default escapes '+' as \u002B, which adds a twelfth to inline
+        // attachments' base64 on the wire; the body is JSON for a database, never HTML.
+        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         await _write(writer, cancellationToken);
         await writer.FlushAsync(cancellationToken);
     }

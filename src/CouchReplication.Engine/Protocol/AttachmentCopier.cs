@@ -13,12 +13,37 @@ internal sealed record AttachmentCopy(int DocsRead, int DocsWritten, IReadOnlyLi
 /// attachment stays gzip), and only those newer than the target's ancestors travel. A source
 /// that answers JSON (pouchdb-server) gives inline attachments, written with _bulk_docs.
 /// </summary>
-internal sealed class AttachmentCopier(ICouchDatabase source, ICouchDatabase target, HttpSettings http, UnreadableRevisions unreadable, Action<string> log)
+/// <remarks>
+/// At most <see cref="InFlight"/> copies run at once in a run, one per worker_processes as in
+/// CouchDB's replicator (each of its workers writes one document with attachments at a time), but
+/// whichever batches they come from: a batch of large attachments need not wait for other batches
+/// to keep as many copies going.
+/// </remarks>
+internal sealed class AttachmentCopier(ICouchDatabase source, ICouchDatabase target, HttpSettings http, int inFlight,
+    UnreadableRevisions unreadable, Action<string> log)
 {
+    private readonly SemaphoreSlim _slots = new(inFlight);
+
+    /// <summary>How many copies the run has in flight at most.</summary>
+    public int InFlight => inFlight;
+
     // A streamed body cannot be sent again: a transient failure starts the copy over from the source.
     private readonly Polly.ResiliencePipeline _retry = Backoff.PerRequest(http, log, e => e is IOException or InvalidDataException);
 
     public async Task<AttachmentCopy> CopyAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct);
+        try
+        {
+            return await CopyOrReadAgainAsync(id, rev, attsSince, ct);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<AttachmentCopy> CopyOrReadAgainAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {
         var copy = await CopyWithRetriesAsync(id, rev, attsSince, ct);
         if (copy.NotGiven is null) return copy;

@@ -6,7 +6,8 @@ namespace CouchReplication.Protocol;
 /// Replicates one batch of changes: asks the target which revisions it lacks, reads those from
 /// the source with their history, and writes them with <c>new_edits=false</c>: plain documents
 /// in one <c>_bulk_docs</c>, documents with small uncompressed attachments the target lacks in
-/// another with the data inline, documents with large or compressed ones one by one, streamed.
+/// rounds of <c>_bulk_docs</c> with the data inline (bounded by bytes), documents with large or
+/// compressed ones one by one, streamed, several at a time.
 /// It reports what it did (<see cref="BatchOutcome"/>) and changes no shared state.
 /// </summary>
 internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, AttachmentCopier attachments, RevsDiffSkipping skipping, Action<string> verbose)
@@ -23,17 +24,26 @@ internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, Att
         var ancestors = missing.ToDictionary(m => m.Id, m => m.PossibleAncestors, StringComparer.Ordinal);
         var (plain, small, streamed) = ByAttachments(fetched.Docs, ancestors);
 
+        var write = await WriteBulkAsync(plain, ct);
+        var inline = 0;
         // Small uncompressed attachments the target lacks: read again with their data inline and
-        // written in one _bulk_docs, instead of two requests per document.
-        using var inlined = small.Count == 0 ? null
-            : await fetcher.FetchInlineAsync(small.Select(d => new RevisionRequest(d.Id, d.Rev!, ancestors[d.Id])).ToList(), ct);
-        if (inlined is null) streamed.AddRange(small);
-
-        var write = await WriteBulkAsync(inlined is null ? [plain] : [plain, inlined.Docs], ct);
+        // written with _bulk_docs, instead of two requests per document; a round at a time, so what
+        // a worker holds is bounded by bytes whatever the batch's size.
+        foreach (var round in InlineRounds(small))
+        {
+            using var inlined = await fetcher.FetchInlineAsync(round.Select(d => new RevisionRequest(d.Id, d.Rev!, ancestors[d.Id])).ToList(), ct);
+            if (inlined is null)
+            {
+                streamed.AddRange(round);
+                continue;
+            }
+            write = write.Add(await WriteBulkAsync(inlined.Docs, ct));
+            inline += round.Count;
+        }
         var copies = await CopyWithAttachmentsAsync(streamed, ancestors, write.RefusedForStubs, ct);
 
         verbose($"Batch {batch.Ordinal}: {missingCount} of {revisions} revisions missing on the target, {write.Written + copies.Written} written"
-            + (small.Count + streamed.Count > 0 ? $" (with attachments: {small.Count} inline, {streamed.Count} streamed)" : ""));
+            + (inline + streamed.Count > 0 ? $" (with attachments: {inline} inline, {streamed.Count} streamed)" : ""));
         return new BatchOutcome(revisions, missingCount, write.Read + copies.Read, write.Written + copies.Written, [.. write.Failures, .. copies.Failures]);
     }
 
@@ -57,7 +67,7 @@ internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, Att
 
     /// <summary>
     /// Splits fetched revisions by the attachments the target lacks: none (plain), small and
-    /// uncompressed within the batch's inline budget (small), the rest (streamed).
+    /// uncompressed (small), the rest (streamed).
     /// </summary>
     private static (List<DocRevision> Plain, List<DocRevision> Small, List<DocRevision> Streamed) ByAttachments(
         List<DocRevision> docs, Dictionary<string, IReadOnlyList<string>> ancestors)
@@ -65,52 +75,60 @@ internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, Att
         var plain = new List<DocRevision>(docs.Count);
         var small = new List<DocRevision>();
         var streamed = new List<DocRevision>();
-        long inlineBytes = 0;
         foreach (var doc in docs)
         {
             var traveling = Traveling(doc, ancestors[doc.Id]);
-            if (traveling.Count == 0)
-            {
-                plain.Add(doc);
-            }
-            else if (InlineBytes(traveling) is { } bytes && inlineBytes + bytes <= BatchInlineLimit)
-            {
-                small.Add(doc);
-                inlineBytes += bytes;
-            }
-            else
-            {
-                streamed.Add(doc);
-            }
+            if (traveling.Count == 0) plain.Add(doc);
+            else if (InlineBytes(traveling) is not null) small.Add(doc);
+            else streamed.Add(doc);
         }
         return (plain, small, streamed);
     }
 
-    private sealed record BulkWrite(long Read, long Written, List<CouchDocWriteFailure> Failures, List<CouchDocWriteFailure> RefusedForStubs);
-
-    /// <summary>
-    /// One <c>_bulk_docs</c> per group. Separate requests: a missing stub fails a whole
-    /// <c>_bulk_docs</c>, and plain documents need not pay for it.
-    /// </summary>
-    private async Task<BulkWrite> WriteBulkAsync(IReadOnlyList<List<DocRevision>> groups, CancellationToken ct)
+    /// <summary>The small revisions in rounds of at most <see cref="RoundInlineLimit"/> attachment bytes.</summary>
+    private static IEnumerable<List<DocRevision>> InlineRounds(List<DocRevision> small)
     {
-        var write = new BulkWrite(0, 0, [], []);
-        long read = 0, written = 0;
-        foreach (var docs in groups)
+        var round = new List<DocRevision>();
+        long bytes = 0;
+        foreach (var doc in small)
         {
-            var bulk = await BulkDocsHalving.WriteAsync(target, docs, ct);
-            read += docs.Count;
-            written += docs.Count - bulk.Count;
-            write.Failures.AddRange(bulk.Where(f => f.Error != CouchErrors.MissingStub));
-            write.RefusedForStubs.AddRange(bulk.Where(f => f.Error == CouchErrors.MissingStub && f.Rev is not null));
+            var docBytes = doc.Attachments.Sum(a => a.Length ?? 0);
+            if (round.Count > 0 && bytes + docBytes > RoundInlineLimit)
+            {
+                yield return round;
+                round = [];
+                bytes = 0;
+            }
+            round.Add(doc);
+            bytes += docBytes;
         }
-        return write with { Read = read, Written = written };
+        if (round.Count > 0) yield return round;
+    }
+
+    private sealed record BulkWrite(long Read, long Written, List<CouchDocWriteFailure> Failures, List<CouchDocWriteFailure> RefusedForStubs)
+    {
+        public BulkWrite Add(BulkWrite other) =>
+            new(Read + other.Read, Written + other.Written, [.. Failures, .. other.Failures], [.. RefusedForStubs, .. other.RefusedForStubs]);
     }
 
     /// <summary>
-    /// Streamed one by one: revisions with large or compressed attachments the target lacks (only
-    /// those newer than its ancestors travel), and revisions it refused for a missing stub (every
-    /// attachment travels; they were read already).
+    /// One <c>_bulk_docs</c> (halved on a 413 or 400). Plain documents and each inline round are
+    /// written apart: a missing stub fails a whole <c>_bulk_docs</c>, and plain documents need not
+    /// pay for it.
+    /// </summary>
+    private async Task<BulkWrite> WriteBulkAsync(List<DocRevision> docs, CancellationToken ct)
+    {
+        var refused = await BulkDocsHalving.WriteAsync(target, docs, ct);
+        return new BulkWrite(docs.Count, docs.Count - refused.Count,
+            refused.Where(f => f.Error != CouchErrors.MissingStub).ToList(),
+            refused.Where(f => f.Error == CouchErrors.MissingStub && f.Rev is not null).ToList());
+    }
+
+    /// <summary>
+    /// Streamed: revisions with large or compressed attachments the target lacks (only those newer
+    /// than its ancestors travel), and revisions it refused for a missing stub (every attachment
+    /// travels; they were read already). Several at once (<see cref="AttachmentCopier"/> bounds how
+    /// many the run has in flight): one copy holds two small buffers, whatever the attachment's size.
     /// </summary>
     private async Task<(long Read, long Written, List<CouchDocWriteFailure> Failures)> CopyWithAttachmentsAsync(
         List<DocRevision> streamed, Dictionary<string, IReadOnlyList<string>> ancestors, List<CouchDocWriteFailure> refusedForStubs, CancellationToken ct)
@@ -119,13 +137,17 @@ internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, Att
         var failures = new List<CouchDocWriteFailure>();
         var copies = streamed.Select(d => (d.Id, Rev: d.Rev!, Since: ancestors[d.Id], Reread: false))
             .Concat(refusedForStubs.Select(f => (f.Id, Rev: f.Rev!, Since: (IReadOnlyList<string>)[], Reread: true)));
-        foreach (var (id, rev, since, reread) in copies)
-        {
-            var copy = await attachments.CopyAsync(id, rev, since, ct);
-            if (!reread) read += copy.DocsRead;
-            written += copy.DocsWritten;
-            failures.AddRange(copy.Failures);
-        }
+        await Parallel.ForEachAsync(copies, new ParallelOptions { MaxDegreeOfParallelism = attachments.InFlight, CancellationToken = ct },
+            async (copy, token) =>
+            {
+                var done = await attachments.CopyAsync(copy.Id, copy.Rev, copy.Since, token);
+                lock (failures)
+                {
+                    if (!copy.Reread) read += done.DocsRead;
+                    written += done.DocsWritten;
+                    failures.AddRange(done.Failures);
+                }
+            });
         return (read, written, failures);
     }
 
@@ -133,10 +155,11 @@ internal sealed class BatchWorker(ICouchDatabase target, DocFetcher fetcher, Att
     private const long InlineLimit = 64 * 1024;
 
     /// <summary>
-    /// Attachment bytes one batch reads inline, which a worker holds (base64, in the parsed answer)
-    /// until the batch is written; the rest of the batch streams.
+    /// Attachment bytes one inline round reads (a <c>_bulk_get</c> with the data as base64, parsed
+    /// whole) and writes (one <c>_bulk_docs</c>): what a worker holds of them at a time. CouchDB's
+    /// replicator flushes its <c>_bulk_docs</c> at 512 KiB.
     /// </summary>
-    private const long BatchInlineLimit = 4 * 1024 * 1024;
+    private const long RoundInlineLimit = 1024 * 1024;
 
     /// <summary>
     /// The attachments of a revision the target cannot have yet: all of them when the target has

@@ -98,7 +98,7 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
         var reader = new ChangesReader(source, settings, events.Verbose, events.CaughtUp);
         var unreadable = new UnreadableRevisions(settings.MissingRevisionRetryDelay, events.Verbose);
         var fetcher = new DocFetcher(source, settings.UseBulkGet, unreadable);
-        var attachments = new AttachmentCopier(source, target, settings.Http, unreadable, events.Verbose);
+        var attachments = new AttachmentCopier(source, target, settings.Http, settings.WorkerProcesses, unreadable, events.Verbose);
         var worker = new BatchWorker(target, fetcher, attachments, new RevsDiffSkipping(), events.Verbose);
         var tasks = new List<Task> { Task.Run(() => Stage(() => reader.ReadAllAsync(startSeq, batches.Writer, stages.Token))) };
         for (var i = 0; i < settings.WorkerProcesses; i++)

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using CouchReplication;
+
+// Runs one one-shot replication, from COUCH_REPLICATE_SOURCE to COUCH_REPLICATE_TARGET (in the
+// environment: the URLs carry credentials), through the engine's public API as the cmdlets do, and
+// prints one JSON line: the result's counters, the process's peak working set and the GC heap limit
+// it ran under. A test starts it with the limits it sets (DOTNET_GCHeapHardLimit); an out-of-memory
+// failure ends it with a non-zero exit code.
+var doc = new CouchReplicationDoc
+{
+    Source = Environment.GetEnvironmentVariable("COUCH_REPLICATE_SOURCE"),
+    Target = Environment.GetEnvironmentVariable("COUCH_REPLICATE_TARGET"),
+    CreateTarget = true,
+};
+var (task, _) = await new ReplicationRegistry().StartAsync(doc);
+var result = await task.GetResultAsync();
+var history = result.History[0];
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    docs_read = history.DocsRead,
+    docs_written = history.DocsWritten,
+    doc_write_failures = history.DocWriteFailures,
+    peak_working_set = PeakWorkingSet(),
+    heap_limit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+}));
+return 0;
+
+// The kernel's peak resident size (VmHWM), in bytes; where there is none, the working set now.
+static long PeakWorkingSet() =>
+    File.Exists("/proc/self/status")
+    && File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } line
+    && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], out var kib)
+        ? kib * 1024
+        : Environment.WorkingSet;

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CouchReplication.Tests.Servers;
+using Xunit.Abstractions;
+
+namespace CouchReplication.Tests;
+
+/// <summary>
+/// Memory stays flat with attachments: 200 documents with a 1 MB attachment each (200 MB in all,
+/// streamed) and 200 with a 60,000-byte one (12 MB, inline in _bulk_get and _bulk_docs) replicate in a process whose GC heap is capped far below one batch of them
+/// (<c>DOTNET_GCHeapHardLimit</c>, set for tests/CouchReplication.OneReplication, the child that
+/// runs the replication), so an engine that held a batch's attachments, or a whole answer with
+/// them, runs out of memory and fails the test.
+/// </summary>
+[Collection(MemoryMeasurement.Name)]
+public abstract class MemoryLimitTests<TServer>(TServer server, ITestOutputHelper output) : ServerTests<TServer>(server) where TServer : CouchServer
+{
+    private const int Docs = 200;
+    private const int AttachmentSize = 1024 * 1024;
+    private const int SmallAttachmentSize = 60_000;
+
+    /// <summary>
+    /// The GC heap the child may use: a tenth of the 1 MB attachments. From CouchDB they stream
+    /// through (multipart); pouchdb-server has no multipart and gives each document whole, its
+    /// attachment as base64 in JSON, so there a copy holds its document (4 copies in flight).
+    /// </summary>
+    protected virtual long HeapLimit => 20L * 1024 * 1024;
+
+    protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
+
+    [ServerFact]
+    public async Task Two_hundred_1_MB_attachments_and_two_hundred_small_ones_replicate_under_a_heap_limit()
+    {
+        var sourceDb = await NewDbAsync("source");
+        var targetDb = CouchServer.NewDbName("target");
+        await Parallel.ForEachAsync(Enumerable.Range(0, Docs), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (n, _) =>
+        {
+            await Client.PutAttachmentAsync(sourceDb, $"doc-{n:D3}", null, "scan.bin", "application/octet-stream", new PatternStream(AttachmentSize, n));
+            await Client.PutAttachmentAsync(sourceDb, $"small-{n:D3}", null, "thumb.bin", "application/octet-stream", new PatternStream(SmallAttachmentSize, n));
+        });
+
+        var outcome = await ReplicateInChildAsync(Url(sourceDb), Url(targetDb));
+        output.WriteLine($"{Docs} x 1 MB and {Docs} x 60 KB under a {HeapLimit >> 20} MiB heap limit: {outcome.RootElement.GetRawText()}");
+
+        var root = outcome.RootElement;
+        Assert.Equal(HeapLimit, root.GetProperty("heap_limit").GetInt64());
+        Assert.Equal(2 * Docs, root.GetProperty("docs_written").GetInt64());
+        Assert.Equal(0, root.GetProperty("doc_write_failures").GetInt64());
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb);
+    }
+
+    /// <summary>Runs the replication in the child process under <see cref="HeapLimit"/>; returns the JSON line it prints.</summary>
+    private async Task<JsonDocument> ReplicateInChildAsync(string source, string target)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ChildAssembly());
+        start.Environment["COUCH_REPLICATE_SOURCE"] = source;
+        start.Environment["COUCH_REPLICATE_TARGET"] = target;
+        start.Environment["DOTNET_GCHeapHardLimit"] = HeapLimit.ToString("X");
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the replication's process.");
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        var stderr = child.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(Limit);
+        try
+        {
+            await child.WaitForExitAsync(limit.Token);
+        }
+        finally
+        {
+            if (!child.HasExited) child.Kill(entireProcessTree: true);
+        }
+        Assert.True(child.ExitCode == 0, $"The replication's process failed (exit code {child.ExitCode}): {await stderr}");
+        return JsonDocument.Parse(await stdout);
+    }
+
+    /// <summary>The child, built with the same configuration as this assembly (the test project references it).</summary>
+    private static string ChildAssembly()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var (framework, configuration) = (here.Name, here.Parent!.Name);
+        return Path.Combine(RepoPaths.Root, "tests", "CouchReplication.OneReplication", "bin", configuration, framework, "CouchReplication.OneReplication.dll");
+    }
+}
+
+public sealed class MemoryLimitOnPouchDb(PouchDbServer server, ITestOutputHelper output) : MemoryLimitTests<PouchDbServer>(server, output)
+{
+    protected override long HeapLimit => 64L * 1024 * 1024;
+}
+
+public sealed class MemoryLimitOnCouchDb(CouchDbServer server, ITestOutputHelper output) : MemoryLimitTests<CouchDbServer>(server, output);
