@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core')
     RequiredAssemblies     = @('CouchReplication.Engine.dll', 'Polly.Core.dll')
     FormatsToProcess       = @('CouchReplication.format.ps1xml')
-    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption')
+    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption')
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
