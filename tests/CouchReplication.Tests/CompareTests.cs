@@ -134,6 +134,35 @@ public abstract class CompareTests<TServer>(TServer server) : ServerTests<TServe
     }
 
     [ServerFact]
+    public async Task A_document_changed_during_the_comparison_is_not_judged_and_is_counted()
+    {
+        var sourceDb = await NewDbAsync("source", [Plain("same"), Plain("missing"), Plain("changing")]);
+        var targetDb = await NewDbAsync("target");
+        await ReplicateAsync(Doc(sourceDb, targetDb, d => d.DocIds = ["same"]));
+        var changingRev = await RevAsync(sourceDb, "changing");
+        await using var proxy = new FaultProxy(Server.Url);
+        var written = 0;
+        // Once the source's feed has been read, and before the target is asked: "changing" gets a new revision and a new document appears.
+        proxy.Faults = request =>
+        {
+            if (request.Kind == "_revs_diff" && Interlocked.Exchange(ref written, 1) == 0)
+            {
+                Client.PutDocAsync(sourceDb, "changing", new Dictionary<string, object?> { ["_rev"] = changingRev, ["edited"] = true }).GetAwaiter().GetResult();
+                Client.PutDocAsync(sourceDb, "new", new Dictionary<string, object?>()).GetAwaiter().GetResult();
+            }
+            return null;
+        };
+
+        var (differences, summary) = await CompareAsync(new CouchReplicationDoc { Source = Url(proxy, sourceDb), Target = Url(proxy, targetDb) });
+
+        Assert.Equal([new CouchDifference("missing", await RevAsync(sourceDb, "missing"), CouchDifferenceKind.MissingOnTarget)], differences);
+        Assert.Equal(1, summary.ChangedDuringComparison);
+        Assert.Equal(3, summary.DocumentsChecked);
+    }
+
+    private static Dictionary<string, object?> Plain(string id) => new() { ["_id"] = id, ["n"] = 1 };
+
+    [ServerFact]
     public async Task A_wrong_password_or_a_missing_database_is_the_usual_error()
     {
         var (sourceDb, targetDb) = await ReplicatedAsync();
