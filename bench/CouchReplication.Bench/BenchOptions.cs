@@ -27,11 +27,12 @@ internal sealed record BenchOptions
           --many-dbs D            databases in the many phase (default 1000)
           --many-docs K           documents in each of them (default 20)
           --max-jobs N            the engine scheduler's MaxJobs in the many phase (default: the module's)
-          --phases LIST           any of engine,server,raw,latency,idle,many (default: all)
+          --phases LIST           any of engine,server,raw,compare,latency,idle,many (default: all); compare times
+                                  Compare-CouchDatabase (revision level, then -Deep) on the engine's copy, copying first
           --help                  this text
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "latency", "idle", "many"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "compare", "latency", "idle", "many"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }
