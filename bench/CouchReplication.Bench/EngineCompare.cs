@@ -14,15 +14,8 @@ internal static class EngineCompare
     public static async Task<CompareRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options,
         bool deep, CancellationToken ct)
     {
-        var doc = new CouchReplicationDoc
-        {
-            Source = client.DbUrl(sourceDb),
-            Target = client.DbUrl(targetDb),
-            WorkerProcesses = options.Workers,
-            WorkerBatchSize = options.BatchSize,
-        };
         await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
-        var comparison = CouchComparison.Start(doc, deep);
+        var comparison = CouchComparison.Start(EngineOneShot.Doc(client, sourceDb, targetDb, options), deep);
         CouchComparisonSummary summary;
         try
         {
