@@ -120,8 +120,17 @@ public abstract class CompareTests<TServer>(TServer server) : ServerTests<TServe
         var byFilter = CouchServer.NewDbName("target");
         await ReplicateAsync(Doc(sourceDb, byFilter, d => d.Filter = "app/even"), id => id.StartsWith("plain-", StringComparison.Ordinal) && int.Parse(id[6..]) % 2 == 0);
 
+        var bySelector = CouchServer.NewDbName("target");
+        var selector = new Dictionary<string, object?> { ["n"] = new Dictionary<string, object?> { ["$lt"] = 5 } };
+        await ReplicateAsync(Doc(sourceDb, bySelector, d => d.Selector = selector), id => id is "plain-0000" or "plain-0001" or "plain-0002" or "plain-0003" or "plain-0004");
+        var winners = CouchServer.NewDbName("target");
+        await ReplicateAsync(Doc(sourceDb, winners, d => d.WinningRevsOnly = true));
+
         var (inIds, idsSummary) = await CompareAsync(Doc(sourceDb, byIds, d => d.DocIds = ["plain-0000", "conflicted", "deleted-doc"]), deep: true);
         var (inFilter, filterSummary) = await CompareAsync(Doc(sourceDb, byFilter, d => d.Filter = "app/even"), deep: true);
+        var (inSelector, selectorSummary) = await CompareAsync(Doc(sourceDb, bySelector, d => d.Selector = selector), deep: true);
+        var (winning, winningSummary) = await CompareAsync(Doc(sourceDb, winners, d => d.WinningRevsOnly = true), deep: true);
+        var (allLeaves, _) = await CompareAsync(Doc(sourceDb, winners));
         var (whole, _) = await CompareAsync(Doc(sourceDb, byIds));
 
         Assert.Empty(inIds);
@@ -129,6 +138,12 @@ public abstract class CompareTests<TServer>(TServer server) : ServerTests<TServe
         Assert.Equal(5, idsSummary.RevisionsChecked);
         Assert.Empty(inFilter);
         Assert.Equal(10, filterSummary.DocumentsChecked);
+        Assert.Empty(inSelector);
+        Assert.Equal(5, selectorSummary.DocumentsChecked);
+        Assert.Empty(winning);
+        Assert.Equal(winningSummary.DocumentsChecked, winningSummary.RevisionsChecked);
+        // Without winning_revs_only, the conflict's two losing leaves are what that copy lacks.
+        Assert.Equal(["conflicted", "conflicted"], allLeaves.Select(d => d.Id));
         Assert.Contains(new CouchDifference("plain-0001", await RevAsync(sourceDb, "plain-0001"), CouchDifferenceKind.MissingOnTarget), whole);
         Assert.DoesNotContain(whole, d => d.Id is "plain-0000" or "conflicted" or "deleted-doc");
     }
