@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core')
     RequiredAssemblies     = @('CouchReplication.Engine.dll', 'Polly.Core.dll')
     FormatsToProcess       = @('CouchReplication.format.ps1xml')
-    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption')
+    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption')
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()
@@ -18,7 +18,7 @@
         PSData = @{
             Tags         = @('CouchDB', 'Cloudant', 'PouchDB', 'Replication', 'Database', 'Sync', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ReleaseNotes = '0.1.0: replication in the module engine, one-shot and continuous, with checkpoints on both sides; New-CouchReplicationDoc, Start-CouchReplication, Get-CouchActiveTask, Stop-CouchReplication; -Server mode for a server''s own replicator.'
+            ReleaseNotes = '0.1.0: replication in the module engine, one-shot and continuous, with checkpoints on both sides; New-CouchReplicationDoc, Start-CouchReplication, Get-CouchActiveTask, Stop-CouchReplication; Compare-CouchDatabase to prove a copy complete; -Server mode for a server''s own replicator.'
         }
     }
 }

@@ -78,7 +78,18 @@ function Write-MamlHelp {
         if (-not $node) { throw "No XML documentation for $member" }
         $node.summary
     }
-    function Text($node) { ((($(if ($node -is [string]) { $node } else { $node.InnerText })) -replace '\s+', ' ').Trim()) }
+    # Plain text of a documentation node; <see cref="P:Ns.Type.Member"/> reads as its member's name (Member).
+    function Text($node) {
+        if ($node -isnot [string]) {
+            $node = $node.Clone()
+            foreach ($see in @($node.SelectNodes('.//see[@cref or @langword]'))) {
+                $name = if ($see.cref) { $see.cref.Split('.')[-1] } else { $see.langword }
+                [void]$see.ParentNode.ReplaceChild($node.OwnerDocument.CreateTextNode($name), $see)
+            }
+            $node = $node.InnerText
+        }
+        ($node -replace '\s+', ' ').Trim()
+    }
     $shouldProcess = @{
         WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
         Confirm = 'Prompts you for confirmation before running the cmdlet.'

@@ -87,6 +87,20 @@
             Remarks = "Re-applies replications to another server's replicator, giving the endpoints' credentials again."
         }
     )
+    'Compare-CouchDatabase' = @(
+        @{
+            Code    = 'Compare-CouchDatabase https://db1.example.com/orders https://db2.example.com/orders -SourceCredential $cred -TargetCredential $cred'
+            Remarks = 'Lists every revision of the source (conflicts and deletions included) that the target lacks, then a summary. No output before the summary means the copy is complete.'
+        }
+        @{
+            Code    = "if (-not (Compare-CouchDatabase `$src `$dst -Quiet)) { Start-CouchReplication `$src `$dst }"
+            Remarks = 'Replicates again only when the copy is not complete: -Quiet writes $true or $false only.'
+        }
+        @{
+            Code    = 'Get-Content rep.json | ConvertFrom-Json | Compare-CouchDatabase -SourceCredential $cred -TargetCredential $cred -Deep -Both | Where-Object Kind -ne MissingOnTarget'
+            Remarks = 'Checks what a saved (filtered) replication covers, bodies and attachment digests too, and the target for revisions the source lacks; shows only the differences other than missing ones.'
+        }
+    )
     'Get-CouchReplicationOption' = @(
         @{
             Code    = 'Get-CouchReplicationOption'

@@ -30,7 +30,7 @@ Describe 'build.ps1 Package' {
         $exit | Should -Be 0 -Because $buildOutput
     }
 
-    It 'writes a module folder whose manifest is complete and that imports with its four cmdlets' {
+    It 'writes a module folder whose manifest is complete and that imports with its cmdlets' {
         $info = Test-ModuleManifest (Join-Path $folder 'CouchReplication.psd1')
         $info.Version | Should -Be $manifest.ModuleVersion
         $info.Guid | Should -Not -Be ([guid]::Empty)
@@ -43,7 +43,7 @@ Describe 'build.ps1 Package' {
         $info.LicenseUri | Should -Not -BeNullOrEmpty
         Join-Path $folder 'LICENSE' | Should -Exist
         $commands = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name"
-        $commands | Sort-Object | Should -Be @('Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
+        $commands | Sort-Object | Should -Be @('Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
     }
 
     It 'writes a .nupkg with the nuspec and every module file' {
@@ -64,8 +64,8 @@ Describe 'build.ps1 Package' {
         (Test-ModuleManifest (Join-Path $folder 'CouchReplication.psd1')).ProjectUri | Should -Be $uri
         (Read-Nupkg).Nuspec.package.metadata.projectUrl | Should -Be $uri
         $links = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name | ForEach-Object { (Get-Help `$_).relatedLinks.navigationLink[0].uri }"
-        $links | Should -HaveCount 7
-        $links | Should -Be (@($uri) * 7) -Because 'Get-Help -Online opens the first related link with a URI'
+        $links | Should -HaveCount 8
+        $links | Should -Be (@($uri) * 8) -Because 'Get-Help -Online opens the first related link with a URI'
 
         $refused = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri 'not-a-url' 2>&1 | Out-String
         $LASTEXITCODE | Should -Not -Be 0
@@ -149,7 +149,7 @@ Describe 'Gallery round trip with PSResourceGet' -Skip:(-not $psResourceGet) {
         $result.InstalledVersion | Should -Be $manifest.ModuleVersion
         $result.InstalledLocation | Should -BeLike "$work*"
         $result.ModulePath | Should -BeLike "$work*CouchReplication.dll"
-        $result.Commands.Split(',') | Sort-Object | Should -Be @('Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
+        $result.Commands.Split(',') | Sort-Object | Should -Be @('Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
         $result.DocContinuous | Should -Be 'True'
     }
 

@@ -31,7 +31,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             Print($"machine busy before the run: {Percent((await before.StopAsync()).MachineBusy)}");
         }
 
-        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw")) await CopiesAsync();
+        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw") || options.Runs("compare")) await CopiesAsync();
         if (options.Runs("latency")) await LatenciesAsync();
         if (options.Runs("idle")) await IdleAsync();
         if (options.Runs("many")) await ManyAsync();
@@ -76,10 +76,10 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print($"seeding: {seed.Docs / seed.Elapsed.TotalSeconds:N0} docs/s in {seed.Elapsed.TotalSeconds:N1} s "
               + $"(write only: _bulk_docs new_edits:false, {Seeder.DocsPerRequest(options)} docs per request, {options.RawParallel} in flight)");
 
-        var warmUpDb = options.Runs("engine") || options.Runs("raw") ? await SeedWarmUpAsync() : "";
+        var warmUpDb = Copies("engine") || options.Runs("raw") ? await SeedWarmUpAsync() : "";
 
         var runs = new Dictionary<string, OneShotRun>();
-        foreach (var phase in new[] { "engine", "server", "raw" }.Where(options.Runs))
+        foreach (var phase in new[] { "engine", "server", "raw" }.Where(Copies))
         {
             var targetDb = dbPrefix + "target-" + phase;
             (await client.PutAsync(targetDb)).Dispose();
@@ -116,6 +116,30 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             Print($"engine memory (its own process): peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
                   + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
         }
+        if (options.Runs("compare") && engine is not null) await ComparesAsync(sourceDb, dbPrefix + "target-engine", engine, seed.Revisions);
+    }
+
+    /// <summary>The engine copy runs for the compare phase too: a comparison needs a copy to compare with.</summary>
+    private bool Copies(string phase) => options.Runs(phase) || phase == "engine" && options.Runs("compare");
+
+    /// <summary>
+    /// Compare-CouchDatabase on the source and the engine's (complete) copy: the revision level,
+    /// then -Deep, each timed against the copy it checks.
+    /// </summary>
+    private async Task ComparesAsync(string sourceDb, string targetDb, OneShotRun copy, long revisions)
+    {
+        Print();
+        Print($"{"comparison of the source with the engine's copy",-48} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"vs the copy",12} {"differences",12}");
+        foreach (var deep in new[] { false, true })
+        {
+            await client.WaitUntilQuietAsync(QuietLimit);
+            var run = await EngineCompare.RunAsync(client, server, sourceDb, targetDb, options, deep, ct);
+            var u = run.Usage;
+            Print($"{run.Name,-48} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
+                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} "
+                  + $"{copy.Usage.Elapsed / u.Elapsed,11:N1}x {run.Summary.Differences,12:N0}"
+                  + (run.Summary.RevisionsChecked == revisions ? "" : $"  WARNING: {run.Summary.RevisionsChecked:N0} of {revisions:N0} revisions checked"));
+        }
     }
 
     /// <summary>
@@ -131,7 +155,9 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         var sourceDb = dbPrefix + "warm-up-source";
         (await client.PutAsync(sourceDb)).Dispose();
         await new Seeder(warm).SeedAsync(client, sourceDb);
-        Print($"warm-up: the engine's and the raw copy's processes first copy {warm.Docs:N0} docs each, not counted");
+        // The comparison runs in this process: it warms up on the warm-up database compared with itself.
+        if (options.Runs("compare")) await EngineCompare.RunAsync(client, server, sourceDb, sourceDb, warm, deep: true, ct);
+        Print($"warm-up: the engine's and the raw copy's processes first copy {warm.Docs:N0} docs each{(options.Runs("compare") ? ", and this process compares them" : "")}, not counted");
         return sourceDb;
     }
 

@@ -7,13 +7,7 @@ internal static class EngineOneShot
 {
     public static async Task<OneShotRun> RunAsync(CouchClient client, Process? server, string sourceDb, string targetDb, BenchOptions options, CancellationToken ct)
     {
-        var doc = new CouchReplicationDoc
-        {
-            Source = client.DbUrl(sourceDb),
-            Target = client.DbUrl(targetDb),
-            WorkerProcesses = options.Workers,
-            WorkerBatchSize = options.BatchSize,
-        };
+        var doc = Doc(client, sourceDb, targetDb, options);
         await using var monitor = ResourceMonitor.Start(OneShotRun.SampleInterval, server);
         var (task, _) = await new ReplicationRegistry().StartAsync(doc, ct: ct);
         CouchReplicationResult result;
@@ -29,4 +23,13 @@ internal static class EngineOneShot
         var usage = await monitor.StopAsync();
         return new OneShotRun("engine (this module)", options.Docs, result.DocsWritten, usage);
     }
+
+    /// <summary>The replication document of the copy, with the benchmark's tuning; the comparison phase checks the same.</summary>
+    public static CouchReplicationDoc Doc(CouchClient client, string sourceDb, string targetDb, BenchOptions options) => new()
+    {
+        Source = client.DbUrl(sourceDb),
+        Target = client.DbUrl(targetDb),
+        WorkerProcesses = options.Workers,
+        WorkerBatchSize = options.BatchSize,
+    };
 }

@@ -99,6 +99,23 @@ public abstract class ErrorRecordTests<TServer>(TServer server) : HostedModuleTe
     }
 
     [ServerFact]
+    public async Task Compare_CouchDatabase_names_a_missing_target_in_DbNotFound_and_a_wrong_password_in_Unauthorized()
+    {
+        var sourceDb = await SeedAsync(3);
+        var targetDb = CouchServer.NewDbName("absent");
+        var wrong = Url(sourceDb).Replace($":{CouchServer.AdminPassword}@", $":{WrongPassword}@");
+
+        var missing = AssertError(Run("Compare-CouchDatabase", ("Source", Url(sourceDb)), ("Target", Url(targetDb))), "Compare-CouchDatabase",
+            CouchErrorKind.DbNotFound, ErrorCategory.ObjectNotFound);
+        var unauthorized = AssertError(Run("Compare-CouchDatabase", ("Source", wrong), ("Target", Url(await NewDbAsync("target"))), ("RetriesPerRequest", 0)), "Compare-CouchDatabase",
+            CouchErrorKind.Unauthorized, ErrorCategory.AuthenticationError, WrongPassword);
+
+        AssertEndAtFault(missing, targetDb);
+        Assert.StartsWith("The target database", missing.Exception.Message);
+        AssertEndAtFault(unauthorized, sourceDb);
+    }
+
+    [ServerFact]
     public async Task A_wrong_password_is_Unauthorized()
     {
         var (sourceDb, targetDb) = await SeedWithTargetAsync(3);

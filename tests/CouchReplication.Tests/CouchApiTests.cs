@@ -230,6 +230,7 @@ public sealed class CouchApiTests
         public void Dispose() { }
 
         public Task<DatabaseNotFound?> FindAsync(CancellationToken ct) => throw new NotSupportedException();
+        public Task<Seq> ReadUpdateSeqAsync(CancellationToken ct) => throw new NotSupportedException();
         public Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct) => throw new NotSupportedException();
         public Task<ChangesPage> ReadChangesAsync(ChangesRequest request, int limit, CancellationToken ct) => throw new NotSupportedException();
         public Task<IContinuousChanges> FollowChangesAsync(ChangesRequest request, TimeSpan heartbeat, CancellationToken ct) => throw new NotSupportedException();

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CouchReplication.Compare;
 using CouchReplication.CouchApi;
 using CouchReplication.Json;
 using CouchReplication.Multipart;
@@ -7,7 +8,7 @@ using CouchReplication.Protocol;
 
 namespace CouchReplication.Tests;
 
-/// <summary>The protocol pieces that need no server: changes pages, _revs_diff skipping, multipart reading, doc_ids decoding.</summary>
+/// <summary>The protocol pieces that need no server: changes pages, _revs_diff skipping, multipart reading, doc_ids decoding, what -Deep compares.</summary>
 public sealed class ProtocolPieceTests
 {
     [Fact]
@@ -102,4 +103,31 @@ public sealed class ProtocolPieceTests
     [InlineData("plain", "plain")]
     public void Doc_ids_are_unquoted_as_couchdb_unquotes_them(string given, string meant) =>
         Assert.Equal(meant, ChangesFilter.Unquote(given));
+    private static DocRevision Revision(string json) => new(JsonDocument.Parse(json).RootElement);
+
+    [Fact]
+    public void Deep_comparison_sees_through_member_order_number_spelling_and_what_a_database_adds()
+    {
+        var source = Revision("""{"_id": "d", "_rev": "1-a", "a": 1.0, "b": {"x": [1, "two"], "y": null}, "_revisions": {"start": 1, "ids": ["a"]}}""");
+        var target = Revision("""{"b": {"y": null, "x": [1, "two"]}, "a": 1, "_rev": "1-a", "_id": "d", "_conflicts": ["1-b"]}""");
+
+        Assert.Empty(RevisionContent.Differences(source, target));
+    }
+
+    [Theory]
+    [InlineData("""{"a": 1, "b": 2, "_attachments": {"n.txt": {"digest": "md5-same"}}}""", "BodyDiffers", "")]
+    [InlineData("""{"a": 1, "_deleted": true, "_attachments": {"n.txt": {"digest": "md5-same"}}}""", "BodyDiffers", "")]
+    [InlineData("""{"a": [1], "_attachments": {"n.txt": {"digest": "md5-same"}}}""", "BodyDiffers", "")]
+    [InlineData("""{"a": 1, "_attachments": {"n.txt": {"digest": "md5-other"}}}""", "AttachmentDiffers", "n.txt")]
+    [InlineData("""{"a": 1, "_attachments": {"n.txt": {"digest": "md5-same"}, "extra.bin": {"digest": "md5-x"}}}""", "AttachmentDiffers", "extra.bin")]
+    [InlineData("""{"a": 1}""", "AttachmentDiffers", "n.txt")]
+    public void Deep_comparison_names_what_differs(string targetBody, string kind, string detail)
+    {
+        var source = Revision("""{"_id": "d", "_rev": "1-a", "a": 1, "_attachments": {"n.txt": {"digest": "md5-same", "stub": true}}}""");
+        var target = Revision(targetBody.Insert(1, "\"_id\": \"d\", \"_rev\": \"1-a\", "));
+
+        var difference = Assert.Single(RevisionContent.Differences(source, target));
+
+        Assert.Equal(new CouchDifference("d", "1-a", Enum.Parse<CouchDifferenceKind>(kind), detail), difference);
+    }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using CouchReplication.Json;
 
 namespace CouchReplication.CouchApi;
 
@@ -13,7 +15,7 @@ internal sealed record DatabaseNotFound(CouchReplicationException Answer, string
         new(CouchErrorKind.DbNotFound, message, 404, Answer.Error, Answer.Reason, Url, innerException: Answer);
 }
 
-/// <summary>The database itself: <c>GET /db</c> and <c>PUT /db?create_target_params</c>.</summary>
+/// <summary>The database itself: <c>GET /db</c> (whether it exists, its update_seq) and <c>PUT /db?create_target_params</c>.</summary>
 internal sealed partial class HttpCouchDatabase
 {
     public async Task<DatabaseNotFound?> FindAsync(CancellationToken ct)
@@ -33,6 +35,14 @@ internal sealed partial class HttpCouchDatabase
                     url: Endpoint.Redacted, innerException: e);
             return new DatabaseNotFound(e, Endpoint.Redacted);
         }
+    }
+
+    public async Task<Seq> ReadUpdateSeqAsync(CancellationToken ct)
+    {
+        using var info = await _http.GetJsonAsync("", ct);
+        return info.RootElement.Field("update_seq") is { ValueKind: JsonValueKind.String or JsonValueKind.Number } seq
+            ? Seq.From(seq)
+            : throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {_role}'s database information has no update_seq: is this a CouchDB server?");
     }
 
     public async Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct)

@@ -21,6 +21,12 @@ internal interface ICouchDatabase : IDisposable
     /// </summary>
     Task<DatabaseNotFound?> FindAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The database's <c>update_seq</c> now: where a comparison stops judging, since the changes
+    /// feed after it holds what was written during the comparison.
+    /// </summary>
+    Task<Seq> ReadUpdateSeqAsync(CancellationToken ct);
+
     /// <summary>Creates the database with <c>create_target_params</c>; false when it appeared in the meantime.</summary>
     Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct);
 

@@ -30,6 +30,12 @@ internal sealed class ChangesFilter
 
     public static readonly ChangesFilter None = new(ChangesFilterKind.None);
 
+    /// <summary>
+    /// Exactly these documents, ids taken as they are (a document's doc_ids are percent-decoded
+    /// first): for asking the feed about documents already read from it.
+    /// </summary>
+    public static ChangesFilter ForDocIds(IReadOnlyList<string> ids) => new(ChangesFilterKind.DocIds, docIds: ids);
+
     /// <summary>Builds the filter of a document, refusing one that names two kinds of filter.</summary>
     public static ChangesFilter From(CouchReplicationDoc doc)
     {
