@@ -551,22 +551,23 @@ Describe 'Scheduling: Set-CouchReplicationOption, Pending tasks' {
         # Nothing listens on port 1: connection refused is transient, a crash.
         $unreachable = 'http://127.0.0.1:1/nowhere'
 
+        # Waited for, not sent to the background: a background start would check the ends first and refuse it.
         (Set-CouchReplicationOption -MaxRestarts 0 -PassThru).MaxRestarts | Should -Be 0
-        $never = Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -NoWait
-        { $never.Completion.Wait(10000) } | Should -Throw
-        $never.State | Should -Be 'Failed'
+        $warnings = $errors = $null
+        Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -WarningVariable warnings -ErrorVariable errors -ErrorAction SilentlyContinue 3>$null
+        @($warnings | Where-Object { "$_" -match 'crashed' }) | Should -HaveCount 0
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'CouchReplication.Unreachable,*'
+        (Get-CouchActiveTask -All | Select-Object -Last 1).State | Should -Be 'Failed'
 
         Set-CouchReplicationOption -MaxRestarts 1
-        $once = Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -NoWait
-        $crashing = $false
-        $deadline = [datetime]::UtcNow.AddSeconds(10)
-        while (-not $once.Completion.IsCompleted -and [datetime]::UtcNow -lt $deadline) {
-            if ($once.State -eq 'Crashing') { $crashing = $true }
-            Start-Sleep -Milliseconds 100
-        }
-        $crashing | Should -BeTrue
-        $once.State | Should -Be 'Failed'
-        $once.ToActiveTask().Error | Should -Match 'connection refused'
+        $warnings = $errors = $null
+        Start-CouchReplication $unreachable "$url$(New-TestDbName 'target')" -RetriesPerRequest 0 -WarningVariable warnings -ErrorVariable errors -ErrorAction SilentlyContinue 3>$null
+        @($warnings | Where-Object { "$_" -match 'crashed .*connection refused.*restarting' }) | Should -HaveCount 1
+        $errors | Should -HaveCount 1
+        $last = Get-CouchActiveTask -All | Select-Object -Last 1
+        $last.State | Should -Be 'Failed'
+        $last.Error | Should -Match 'connection refused'
     }
 
     It 'queues replications beyond MaxJobs as Pending with their place, stops one before it starts, and runs the rest' {
