@@ -162,6 +162,21 @@ function Write-MamlHelp {
         }
         $w.WriteEndElement()
 
+        # INPUTS: each parameter that takes pipeline input, with its type and what it is.
+        $w.WriteStartElement('command', 'inputTypes', $cmd)
+        foreach ($p in $parameters | Sort-Object Name) {
+            $attributes = $p.ParameterSets.Values
+            $byValue = $attributes.ValueFromPipeline -contains $true
+            if (-not $byValue -and $attributes.ValueFromPipelineByPropertyName -notcontains $true) { continue }
+            $declaring = if ($p.IsDynamic) { [CouchReplication.CouchReplicationDoc] } else { $type.GetProperty($p.Name).DeclaringType }
+            $how = if ($byValue) { 'piped as it is' } else { "the $($p.Name) property of piped objects" }
+            $w.WriteStartElement('command', 'inputType', $cmd)
+            $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, $p.ParameterType.FullName); $w.WriteEndElement()
+            Described 'maml' 'description' $maml "-$($p.Name), $($how): $(Text (Doc "P:$($declaring.FullName).$($p.Name)"))"
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+
         $w.WriteStartElement('command', 'returnValues', $cmd)
         foreach ($output in $command.OutputType) {
             $w.WriteStartElement('command', 'returnValue', $cmd)

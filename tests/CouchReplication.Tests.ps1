@@ -252,6 +252,37 @@ Describe 'Compare-CouchDatabase' {
     }
 }
 
+Describe 'Ctrl+C in a terminal' {
+    It 'says where the replication stopped and that running the same command again resumes there; the rerun does' -Skip:$IsWindows {
+        $source = New-SeededDb 3000
+        $target = New-TestDbName 'target'
+        $output = New-TemporaryFile
+        # One change per batch, so the copy takes long enough to be interrupted; SIGINT is what Ctrl+C sends.
+        $command = "Import-Module '$modulePath'; Start-CouchReplication '$url$source' '$url$target' -CreateTarget -WorkerBatchSize 1 -WorkerProcesses 1 -ProgressAction SilentlyContinue"
+        $pwsh = Start-Process (Get-TestPwsh) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $command -RedirectStandardOutput $output -PassThru
+        try {
+            Wait-Until { (Get-TestCouchStatus -Url $url -Path $target) -eq 200 -and (Invoke-TestCouch -Url $url -Path $target).doc_count -ge 50 } -Timeout 60 -Because 'the copy under way'
+            & kill -s INT $pwsh.Id
+            $pwsh.WaitForExit(60000) | Should -BeTrue -Because 'Ctrl+C ends the command once the final checkpoint is written'
+        }
+        finally {
+            if (-not $pwsh.HasExited) { $pwsh.Kill() }
+        }
+        $said = Get-Content $output -Raw
+        Remove-Item $output
+        $said | Should -Match 'Replication stopped after \d+ documents written, checkpointed at source sequence \S+; run the same command again to resume from there'
+        $before = [int]([regex]::Match($said, 'after (\d+) documents written').Groups[1].Value)
+        $before | Should -BeGreaterOrEqual 50
+        $written = (Invoke-TestCouch -Url $url -Path $target).doc_count
+        $written | Should -BeLessThan 3000 -Because 'it stopped in the middle'
+
+        $rerun = Start-CouchReplication "$url$source" "$url$target" -CreateTarget
+        $rerun.DocsWritten | Should -BeLessOrEqual (3000 - $before) -Because 'the rerun resumes from the final checkpoint'
+        (Invoke-TestCouch -Url $url -Path $target).doc_count | Should -Be 3000
+        Assert-NothingLost -Url $url -Source $source -Target $target
+    }
+}
+
 Describe 'Continuous replication, Get-CouchActiveTask and Stop-CouchReplication' {
     BeforeEach {
         $script:source = New-SeededDb 3
@@ -619,6 +650,11 @@ Describe 'Credentials never show' {
             ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception.ToString() } | Out-String)
 
         $everything.Count | Should -BeGreaterThan 10
+        # -Debug narrates each request with its answer, URL redacted.
+        $debug = @($everything | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
+        @($debug -match "^GET http://admin:\*{5}@[^ ]*$source[^ ]*: 200 OK after \d+ ms$") | Should -Not -BeNullOrEmpty
+        @($debug -match '^POST [^ ]*/_bulk_docs: 201 Created after') | Should -Not -BeNullOrEmpty
+        @($debug -match ': 401 Unauthorized after') | Should -Not -BeNullOrEmpty
         $text | Should -Match '\*\*\*\*\*'
         $text | Should -Not -Match 'secret'
         $text | Should -Not -Match 'Wr0ng'

@@ -25,6 +25,13 @@ Describe 'Help for <_>' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplic
         }
     }
 
+    It 'lists as INPUTS every parameter that takes pipeline input' {
+        $piped = @($command.Parameters.Values | Where-Object { $_.ParameterSets.Values.ValueFromPipeline -contains $true -or $_.ParameterSets.Values.ValueFromPipelineByPropertyName -contains $true })
+        $text = @($help.inputTypes.inputType) | ForEach-Object { "$($_.type.name) $($_.description.Text)" }
+        if ($piped.Count -eq 0) { ($text -join "`n") | Should -Not -Match ' -\w+, ' -Because 'nothing is taken from the pipeline'; return }
+        foreach ($parameter in $piped) { ($text -join "`n") | Should -Match "-$($parameter.Name)," -Because "-$($parameter.Name) takes pipeline input" }
+    }
+
     It 'has at least three examples' {
         @($help.Examples.Example).Count | Should -BeGreaterOrEqual 3
         foreach ($example in $help.Examples.Example) { $example.Code | Should -Match $_.Split('-')[1] }

@@ -27,7 +27,7 @@ Describe '-Server mode on pouchdb-server' {
         It 'runs a one-shot replication on the server and returns its answer, narrating it without passwords' {
             $source = New-TestSeededDb -Url $url -Count 5
             $target = New-TestDbName 'target'
-            $out = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Server $url -Verbose 4>&1
+            $out = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Server $url -Verbose -Debug 4>&1 5>&1
             $result = $out | Where-Object { $_ -is [CouchReplication.CouchReplicationResult] }
             $result.Ok | Should -BeTrue
             $result.DocsWritten | Should -Be 5
@@ -35,7 +35,10 @@ Describe '-Server mode on pouchdb-server' {
             Assert-NothingLost -Url $url -Source $source -Target $target -Failures $result.Failures
             $verbose = ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
             $verbose | Should -Match 'POST http://admin:\*{5}@127\.0\.0\.1:\d+/_replicate'
-            ($out | Out-String) + $verbose | Should -Not -Match 'secret'
+            # -Debug: each request to the server and its answer.
+            $debug = ($out | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }).Message -join "`n"
+            $debug | Should -Match 'POST http://admin:\*{5}@127\.0\.0\.1:\d+/_replicate: 200 OK after \d+ ms'
+            ($out | Out-String) + $verbose + $debug | Should -Not -Match 'secret'
         }
 
         It 'takes the server''s credentials as -Credential and the endpoints'' in the document' {

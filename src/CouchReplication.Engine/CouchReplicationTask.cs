@@ -257,6 +257,8 @@ public sealed class CouchReplicationTask : IReplicationObserver
 
     void IReplicationObserver.Warning(string message) => Enqueue(new ReplicationMessage(true, message));
 
+    void IReplicationObserver.Debug(string message) => Enqueue(new ReplicationMessage(false, message) { IsDebug = true });
+
     void IReplicationObserver.Running()
     {
         _state = CouchReplicationState.Running;

@@ -60,10 +60,11 @@ public sealed class ReplicationRegistry
     /// </summary>
     /// <param name="doc">The replication document.</param>
     /// <param name="skipCertificateCheck">Accept any TLS certificate from source and target (for self-signed test servers); warns.</param>
+    /// <param name="narrateRequests">Tell each HTTP request and its answer among the task's messages (<see cref="ReplicationMessage.IsDebug"/>), URLs redacted.</param>
     /// <param name="ct">Cancels the start (not the replication).</param>
     public async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(CouchReplicationDoc doc, bool skipCertificateCheck = false,
-        CancellationToken ct = default) =>
-        await StartAsync(ReplicationSettings.From(doc, skipCertificateCheck) with { OneShotRestarts = MaxRestarts }, ct);
+        bool narrateRequests = false, CancellationToken ct = default) =>
+        await StartAsync(ReplicationSettings.From(doc, skipCertificateCheck) with { OneShotRestarts = MaxRestarts, NarrateRequests = narrateRequests }, ct);
 
     internal async Task<(CouchReplicationTask Task, bool AlreadyRunning)> StartAsync(ReplicationSettings settings, CancellationToken ct = default)
     {

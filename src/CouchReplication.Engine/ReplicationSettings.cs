@@ -24,6 +24,9 @@ internal sealed record ReplicationSettings
     public int WorkerBatchSize { get; init; }
     public required HttpSettings Http { get; init; }
 
+    /// <summary>Whether each HTTP request and its answer are told to the task's user (-Debug); URLs redacted.</summary>
+    public bool NarrateRequests { get; init; }
+
     /// <summary>Whether documents are fetched with <c>_bulk_get</c> (<c>use_bulk_get</c>); the engine also turns it off when the source lacks it.</summary>
     public bool UseBulkGet { get; init; }
 

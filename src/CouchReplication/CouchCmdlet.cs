@@ -27,6 +27,11 @@ public abstract class CouchCmdlet : PSCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>-Debug, or $DebugPreference asking for debug lines: each HTTP request is narrated.</summary>
+    private protected bool Debugging =>
+        MyInvocation.BoundParameters.TryGetValue("Debug", out var debug) ? ((SwitchParameter)debug).IsPresent
+        : GetVariableValue("DebugPreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+
     /// <summary>Ctrl+C: cancels the requests to the server, which cancels a replication waited for there.</summary>
     protected override void StopProcessing() => _server?.Stop();
 
@@ -39,7 +44,7 @@ public abstract class CouchCmdlet : PSCmdlet
     {
         try
         {
-            using var call = ServerCall.Open(this, origin?.Server ?? Server!, Credential ?? origin?.Credential);
+            using var call = ServerCall.Open(this, origin?.Server ?? Server!, Credential ?? origin?.Credential, Debugging);
             _server = call;
             work(call);
             return true;

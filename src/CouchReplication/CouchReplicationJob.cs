@@ -32,7 +32,7 @@ public sealed class CouchReplicationJob : Job
     public CouchReplicationTask Replication { get; }
 
     /// <summary>Whether Receive-Job has anything left to give.</summary>
-    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0 || Verbose.Count > 0;
+    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0 || Verbose.Count > 0 || Debug.Count > 0;
 
     /// <summary>Where the replication runs: in this session's engine.</summary>
     public override string Location => "this session";
@@ -70,6 +70,7 @@ public sealed class CouchReplicationJob : Job
     {
         while (Replication.TryTakeMessage(out var message))
             if (message.IsWarning) Warning.Add(new WarningRecord(message.Text));
+            else if (message.IsDebug) Debug.Add(new DebugRecord(message.Text));
             else Verbose.Add(new VerboseRecord(message.Text));
     }
 

@@ -12,6 +12,7 @@ internal static class Messages
     {
         while (source(out var message))
             if (message.IsWarning) cmdlet.WriteWarning(message.Text);
+            else if (message.IsDebug) cmdlet.WriteDebug(message.Text);
             else cmdlet.WriteVerbose(message.Text);
     }
 }

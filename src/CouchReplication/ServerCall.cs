@@ -45,8 +45,8 @@ internal sealed class ServerCall : IDisposable
     public string Server => Replicator.Server;
 
     /// <summary>Checks the server URL; an invalid one is a CouchReplication.InvalidArgument error.</summary>
-    public static ServerCall Open(Cmdlet cmdlet, string server, PSCredential? credential) =>
-        new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential)), new Origin(server, credential));
+    public static ServerCall Open(Cmdlet cmdlet, string server, PSCredential? credential, bool narrateRequests = false) =>
+        new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential), narrateRequests), new Origin(server, credential));
 
     /// <summary>
     /// The server a task from an earlier -Server call belongs to, with the credential it was read

@@ -89,7 +89,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
             if (!ShouldProcess(doc.Target, $"Replicate from {doc.Source}")) return;
             // Nobody waits for a background replication: a wrong password or database name fails this command instead.
             if (InBackground(doc)) ReplicationRegistry.CheckEndsAsync(doc, SkipCertificateCheck, _stopping.Token).GetAwaiter().GetResult();
-            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck, _stopping.Token).GetAwaiter().GetResult();
+            (task, var alreadyRunning) = ReplicationRegistry.Session.StartAsync(doc, SkipCertificateCheck, narrateRequests: Debugging, _stopping.Token).GetAwaiter().GetResult();
             if (alreadyRunning) WriteWarning($"Replication {task.ReplicationId} is already running in this session; this is that task.");
         }
         catch (CouchReplicationException e)

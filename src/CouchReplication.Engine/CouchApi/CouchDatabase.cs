@@ -9,6 +9,7 @@ internal static class CouchDatabase
     /// <param name="settings">The replication's HTTP options.</param>
     /// <param name="role">"source" or "target": how messages name the database.</param>
     /// <param name="log">Hears retries and fallbacks, for -Verbose.</param>
-    public static ICouchDatabase Open(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log) =>
-        new HttpCouchDatabase(endpoint, settings, role, log);
+    /// <param name="narrate">Hears each request and its answer, for -Debug; null to say nothing of them.</param>
+    public static ICouchDatabase Open(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log, Action<string>? narrate = null) =>
+        new HttpCouchDatabase(endpoint, settings, role, log, narrate);
 }

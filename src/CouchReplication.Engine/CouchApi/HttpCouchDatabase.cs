@@ -19,9 +19,10 @@ internal sealed partial class HttpCouchDatabase : ICouchDatabase
     /// <param name="settings">The replication's HTTP options.</param>
     /// <param name="role">"source" or "target": how messages name this database.</param>
     /// <param name="log">Hears retries and the fallbacks a server's missing features cause.</param>
-    public HttpCouchDatabase(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log)
+    /// <param name="narrate">Hears each request and its answer (-Debug); null to say nothing of them.</param>
+    public HttpCouchDatabase(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log, Action<string>? narrate = null)
     {
-        _http = new CouchHttp(endpoint, settings, log);
+        _http = new CouchHttp(endpoint, settings, log, narrate);
         _role = role;
         _log = log;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -22,12 +23,18 @@ internal sealed class CouchHttp : IDisposable
     private readonly TimeSpan _timeout;
     private readonly AuthenticationHeaderValue? _authorization;
     private readonly Action<string> _log;
+    private readonly Action<string>? _narrate;
 
-    public CouchHttp(CouchEndpoint endpoint, HttpSettings settings, Action<string> log)
+    /// <param name="endpoint">Where requests go, with the credentials and headers they carry.</param>
+    /// <param name="settings">Connections, timeouts and retries.</param>
+    /// <param name="log">Hears retries.</param>
+    /// <param name="narrate">Hears each attempt and how it was answered, URL redacted (-Debug); null to say nothing of them.</param>
+    public CouchHttp(CouchEndpoint endpoint, HttpSettings settings, Action<string> log, Action<string>? narrate = null)
     {
         Endpoint = endpoint;
         _timeout = settings.AnswerTimeout ?? settings.ConnectionTimeout;
         _log = log;
+        _narrate = narrate;
         _pool = ServerConnections.Borrow(endpoint, settings);
         _client = new HttpClient(_pool.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         _connections = new SemaphoreSlim(settings.HttpConnections);
@@ -95,10 +102,12 @@ internal sealed class CouchHttp : IDisposable
             if (request.Content is IStreamedBody streamed) streamed.Sent = () => attempt.CancelAfter(_timeout);
             HttpResponseMessage? response = null;
             Connection? connection = null;
+            var sent = _narrate is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
                 connection = await Connection.TakeAsync(_connections, attempt.Token);
                 response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+                _narrate?.Invoke($"{method} {redacted}: {(int)response.StatusCode} {response.ReasonPhrase} after {Stopwatch.GetElapsedTime(sent).TotalMilliseconds:0} ms");
                 if (!response.IsSuccessStatusCode)
                     throw await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
                 var result = await read(response, attempt.Token);

@@ -6,6 +6,9 @@ internal interface IReplicationObserver
     /// <summary>A protocol step worth narrating under -Verbose; URLs already redacted.</summary>
     void Verbose(string message);
 
+    /// <summary>One HTTP request and how it was answered, for -Debug; URL redacted. Told only when <see cref="ReplicationSettings.NarrateRequests"/>.</summary>
+    void Debug(string message);
+
     /// <summary>Something the user should see, such as a refused document.</summary>
     void Warning(string message);
 

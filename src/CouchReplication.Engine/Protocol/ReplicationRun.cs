@@ -20,8 +20,9 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
 
     public async Task<CouchReplicationResult> RunAsync(CancellationToken ct)
     {
-        using var source = CouchDatabase.Open(settings.Source, settings.Http, "source", events.Verbose);
-        using var target = CouchDatabase.Open(settings.Target, settings.Http, "target", events.Verbose);
+        Action<string>? narrate = settings.NarrateRequests ? events.Debug : null;
+        using var source = CouchDatabase.Open(settings.Source, settings.Http, "source", events.Verbose, narrate);
+        using var target = CouchDatabase.Open(settings.Target, settings.Http, "target", events.Verbose, narrate);
 
         if (await ReplicationEnds.CheckAsync(source, target, settings, ct) is null)
             events.Verbose($"Source {settings.Source.Redacted} and target {settings.Target.Redacted} are reachable");

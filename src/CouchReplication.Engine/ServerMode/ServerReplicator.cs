@@ -38,20 +38,24 @@ public sealed class ServerReplicator : IDisposable
     private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
     private ServerDialect? _dialect;
 
-    private ServerReplicator(CouchEndpoint endpoint)
+    private ServerReplicator(CouchEndpoint endpoint, bool narrateRequests)
     {
         _endpoint = endpoint;
         var settings = new HttpSettings(HttpConnections: 4, ConnectionTimeout: TimeSpan.FromSeconds(30), RetriesPerRequest: 5);
-        _reads = new CouchHttp(endpoint, settings, Verbose);
-        _writes = new CouchHttp(endpoint, settings with { RetriesPerRequest = 0, AnswerTimeout = Timeout.InfiniteTimeSpan }, Verbose);
+        Action<string>? narrate = narrateRequests ? Debug : null;
+        _reads = new CouchHttp(endpoint, settings, Verbose, narrate);
+        _writes = new CouchHttp(endpoint, settings with { RetriesPerRequest = 0, AnswerTimeout = Timeout.InfiniteTimeSpan }, Verbose, narrate);
     }
 
     /// <summary>
     /// Prepares requests to the server at <paramref name="server"/> (its root URL); nothing is
     /// sent yet. <paramref name="credential"/> wins over user info in the URL.
     /// </summary>
-    public static ServerReplicator Connect(string server, CouchCredential? credential = null) =>
-        new(CouchEndpoint.ParseServer(server, credential));
+    /// <param name="server">The server's root URL.</param>
+    /// <param name="credential">A server admin's credentials.</param>
+    /// <param name="narrateRequests">Tell each HTTP request and its answer among the messages (<see cref="ReplicationMessage.IsDebug"/>), URLs redacted.</param>
+    public static ServerReplicator Connect(string server, CouchCredential? credential = null, bool narrateRequests = false) =>
+        new(CouchEndpoint.ParseServer(server, credential), narrateRequests);
 
     /// <summary>The server's URL, password masked.</summary>
     public string Server => _endpoint.Redacted;
@@ -359,6 +363,8 @@ public sealed class ServerReplicator : IDisposable
     }
 
     private void Verbose(string message) => _messages.Enqueue(new ReplicationMessage(false, message));
+
+    private void Debug(string message) => _messages.Enqueue(new ReplicationMessage(false, message) { IsDebug = true });
 
     private void Warn(string message) => _messages.Enqueue(new ReplicationMessage(true, message));
 }
