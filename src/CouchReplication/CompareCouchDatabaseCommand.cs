@@ -68,7 +68,7 @@ public sealed class CompareCouchDatabaseCommand : PSCmdlet, IDynamicParameters
         CouchComparison comparison;
         try
         {
-            var doc = ParameterSetName == InputObjectSet ? _document.WithCredentials(PSValues.ToDoc(InputObject, nameof(InputObject))) : _document.BuildDoc();
+            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null);
             comparison = CouchComparison.Start(doc, Deep, Both, SkipCertificateCheck);
         }
         catch (CouchReplicationException e)

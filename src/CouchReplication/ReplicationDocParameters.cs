@@ -35,6 +35,13 @@ internal sealed class ReplicationDocParameters
     /// <summary>A parameter's value as typed, for an error about a document that could not be built (the error record masks it).</summary>
     public string Typed(string parameter) => Parameters[parameter].Value as string ?? "";
 
+    /// <summary>
+    /// The document a cmdlet was given: the piped one (<paramref name="piped"/>) with the
+    /// credential parameters applied, or else the one the bound parameters build.
+    /// </summary>
+    public CouchReplicationDoc DocOf(object? piped) =>
+        piped is null ? BuildDoc() : WithCredentials(PSValues.ToDoc(piped, "InputObject"));
+
     /// <summary>The document from the bound parameters; those not given stay unset and take CouchDB's defaults.</summary>
     public CouchReplicationDoc BuildDoc()
     {

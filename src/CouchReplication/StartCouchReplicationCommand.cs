@@ -80,7 +80,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         CouchReplicationTask task;
         try
         {
-            var doc = ParameterSetName == InputObjectSet ? _document.WithCredentials(PSValues.ToDoc(InputObject, nameof(InputObject))) : _document.BuildDoc();
+            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null);
             if (Server is not null)
             {
                 StartOnServer(doc);
