@@ -74,6 +74,17 @@ pester_status=${PIPESTATUS[0]}
 set -e
 pester_passed=$(counts Passed "$log/pester.txt"); pester_failed=$(counts Failed "$log/pester.txt"); pester_skipped=$(counts Skipped "$log/pester.txt")
 
+# CI keeps only the end of this output: name every failed test there, with the first lines of its
+# message (xunit: "[FAIL]" and the lines after it; Pester: "[-]" and the lines after it).
+failures() {
+  sed 's/\x1b\[[0-9;]*m//g' "$log/xunit.txt" "$log/host.txt" "$log/pester.txt" 2>/dev/null |
+    awk '/\[FAIL\]$|^ *\[-\] / { n = 4 } n > 0 { print "  " substr($0, 1, 300); n-- }'
+}
+if [ -n "$(failures)" ]; then
+  echo "== Failed tests (each with the first lines of its message; the whole message is above)"
+  failures
+fi
+
 echo "== Summary ($(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"
 echo "  xunit:       ${xunit_passed:-0} passed, ${xunit_failed:-0} failed, ${xunit_skipped:-0} skipped"
 echo "  SDK-hosted:  ${host_passed:-0} passed, ${host_failed:-0} failed, ${host_skipped:-0} skipped (Microsoft.PowerShell.SDK $sdk_version)"
