@@ -49,6 +49,32 @@ public sealed class CouchReplicationDoc
         set => _targetCredential = value;
     }
 
+    /// <summary>
+    /// An IBM Cloud IAM API key for the source (<c>source.auth.iam.api_key</c>, Cloudant's form),
+    /// instead of a password: exchanged for bearer tokens at the IAM token endpoint
+    /// (<see cref="IamTokenUrl"/>), renewed before they expire. ToJson leaves the key out unless asked.
+    /// </summary>
+    public CouchIamApiKey? SourceIamApiKey { get; set; }
+
+    /// <summary>An IBM Cloud IAM API key for the target (<c>target.auth.iam.api_key</c>), as <see cref="SourceIamApiKey"/>.</summary>
+    public CouchIamApiKey? TargetIamApiKey { get; set; }
+
+    /// <summary>
+    /// The IAM token endpoint that exchanges API keys for tokens: when not given, the environment
+    /// variable <c>CLOUDANT_AUTH_URL</c> (as IBM's Cloudant SDKs read it), else
+    /// <c>https://iam.cloud.ibm.com</c>. A base URL gets <c>/identity/token</c> appended. A setting
+    /// of this module, not a document field: ToJson never writes it.
+    /// </summary>
+    public string? IamTokenUrl { get; set; }
+
+    /// <summary>
+    /// How user names and passwords are proved: <c>Session</c> (the default, as CouchDB's replicator
+    /// does: one <c>_session</c> login per server and user, then its cookie; basic auth where the
+    /// server has no <c>_session</c>) or <c>Basic</c> (the password on every request). A setting of
+    /// this module, not a document field: ToJson never writes it.
+    /// </summary>
+    public CouchAuthentication? Authentication { get; set; }
+
     /// <summary>Extra HTTP headers sent to the source (<c>source.headers</c>).</summary>
     public IDictionary<string, string>? SourceHeaders { get; set; }
 
@@ -214,6 +240,15 @@ public sealed class CouchReplicationDoc
     public void SetField(string name, object? value) => ReplicationDocFields.Set(this, name, value);
 
     internal Dictionary<string, object?> ToDictionary(bool includeCredentials) => ReplicationDocFields.Write(this, includeCredentials);
+
+    /// <summary>A copy with every field, credential and setting, to change without touching this one.</summary>
+    public CouchReplicationDoc Copy()
+    {
+        var copy = FromJson(ToJson(includeCredentials: true));
+        copy.IamTokenUrl = IamTokenUrl;
+        copy.Authentication = Authentication;
+        return copy;
+    }
 
     private static string? WithoutUserInfo(string? url) =>
         url is null ? null : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0

@@ -69,8 +69,8 @@ internal static class ReplicationDocFields
     {
         var json = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (doc.Id is not null) json["_id"] = doc.Id;
-        json["source"] = Endpoint(doc.SourceUrl, doc.SourceCredential, doc.SourceHeaders, includeCredentials);
-        json["target"] = Endpoint(doc.TargetUrl, doc.TargetCredential, doc.TargetHeaders, includeCredentials);
+        json["source"] = Endpoint(doc.SourceUrl, doc.SourceCredential, doc.SourceIamApiKey, doc.SourceHeaders, includeCredentials);
+        json["target"] = Endpoint(doc.TargetUrl, doc.TargetCredential, doc.TargetIamApiKey, doc.TargetHeaders, includeCredentials);
         foreach (var field in All.Where(f => f.Json != "_id"))
             if (field.Get(doc, includeCredentials) is { } value) json[field.Json] = value;
         foreach (var (name, value) in doc.AdditionalFields) json.TryAdd(name, value);
@@ -88,9 +88,9 @@ internal static class ReplicationDocFields
     public static void Set(CouchReplicationDoc doc, string name, object? value)
     {
         if (Is(name, "source", nameof(CouchReplicationDoc.Source)))
-            ReadEndpoint(value, "source", url => doc.Source = url, c => doc.SourceCredential = c, h => doc.SourceHeaders = h);
+            ReadEndpoint(value, "source", url => doc.Source = url, c => doc.SourceCredential = c, k => doc.SourceIamApiKey = k, h => doc.SourceHeaders = h);
         else if (Is(name, "target", nameof(CouchReplicationDoc.Target)))
-            ReadEndpoint(value, "target", url => doc.Target = url, c => doc.TargetCredential = c, h => doc.TargetHeaders = h);
+            ReadEndpoint(value, "target", url => doc.Target = url, c => doc.TargetCredential = c, k => doc.TargetIamApiKey = k, h => doc.TargetHeaders = h);
         else if (All.FirstOrDefault(f => Is(name, f.Json, f.Property.Name)) is { } field)
             field.Set(doc, value);
         else
@@ -100,7 +100,8 @@ internal static class ReplicationDocFields
     private static bool Is(string name, string json, string property) =>
         string.Equals(name, json, StringComparison.OrdinalIgnoreCase) || string.Equals(name, property, StringComparison.OrdinalIgnoreCase);
 
-    private static object? Endpoint(string? url, CouchCredential? credential, IDictionary<string, string>? headers, bool includeCredentials)
+    private static object? Endpoint(string? url, CouchCredential? credential, CouchIamApiKey? iamKey, IDictionary<string, string>? headers,
+        bool includeCredentials)
     {
         if (url is null) return null;
         if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
@@ -108,34 +109,66 @@ internal static class ReplicationDocFields
             credential ??= CouchCredential.FromUserInfo(uri);
             url = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri;
         }
-        if (credential is null && (headers is null || headers.Count == 0)) return url;
+        if (credential is null && iamKey is null && (headers is null || headers.Count == 0)) return url;
         var endpoint = new Dictionary<string, object?>(StringComparer.Ordinal) { ["url"] = url };
         if (headers is { Count: > 0 }) endpoint["headers"] = headers.ToDictionary(h => h.Key, h => (object?)h.Value);
+        var auth = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (credential is not null)
         {
             var basic = new Dictionary<string, object?> { ["username"] = credential.UserName };
             if (includeCredentials) basic["password"] = credential.Password;
-            endpoint["auth"] = new Dictionary<string, object?> { ["basic"] = basic };
+            auth["basic"] = basic;
         }
+        if (iamKey is not null)
+            auth["iam"] = includeCredentials ? new Dictionary<string, object?> { ["api_key"] = iamKey.Key } : new Dictionary<string, object?>();
+        if (auth.Count > 0) endpoint["auth"] = auth;
         return endpoint;
     }
 
+    /// <summary>
+    /// An endpoint as a URL or as <c>{url, headers, auth}</c>; <c>auth</c> is <c>basic</c>
+    /// (username and password) or IAM, in Cloudant's older form <c>iam.api_key</c> or its newer
+    /// <c>ibm.iam.api_key</c>. Any other form of auth is refused: a replication that silently went
+    /// out without the credentials meant for it would fail later, or read less than it should.
+    /// </summary>
     private static void ReadEndpoint(object? value, string field, Action<string?> url, Action<CouchCredential?> credential,
-        Action<IDictionary<string, string>?> headers)
+        Action<CouchIamApiKey?> iamKey, Action<IDictionary<string, string>?> headers)
     {
         if (value is null or string) { url((string?)value); return; }
         var endpoint = AsObject(value, field)!;
         url(endpoint.TryGetValue("url", out var u) ? AsString(u, field + ".url") : null);
         if (endpoint.TryGetValue("headers", out var h) && AsObject(h, field + ".headers") is { } map)
             headers(map.ToDictionary(p => p.Key, p => Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty, StringComparer.OrdinalIgnoreCase));
-        if (endpoint.TryGetValue("auth", out var a) && AsObject(a, field + ".auth") is { } auth
-            && auth.TryGetValue("basic", out var b) && AsObject(b, field + ".auth.basic") is { } basic)
+        if (!endpoint.TryGetValue("auth", out var a) || AsObject(a, field + ".auth") is not { } auth) return;
+        foreach (var (form, content) in auth)
         {
-            var user = basic.TryGetValue("username", out var n) ? AsString(n, field + ".auth.basic.username") : null;
-            if (string.IsNullOrEmpty(user)) throw CouchReplicationException.InvalidArgument(field + ".auth.basic", "needs a username");
-            credential(new CouchCredential(user, basic.TryGetValue("password", out var p) ? AsString(p, field + ".auth.basic.password") ?? "" : ""));
+            switch (form)
+            {
+                case "basic" when AsObject(content, field + ".auth.basic") is { } basic:
+                    var user = basic.TryGetValue("username", out var n) ? AsString(n, field + ".auth.basic.username") : null;
+                    if (string.IsNullOrEmpty(user)) throw CouchReplicationException.InvalidArgument(field + ".auth.basic", "needs a username");
+                    credential(new CouchCredential(user, basic.TryGetValue("password", out var p) ? AsString(p, field + ".auth.basic.password") ?? "" : ""));
+                    break;
+                case "iam":
+                    iamKey(IamKey(content, field + ".auth.iam"));
+                    break;
+                case "ibm" when AsObject(content, field + ".auth.ibm") is { } ibm && ibm.Keys.All(k => k == "iam"):
+                    iamKey(IamKey(ibm.TryGetValue("iam", out var iam) ? iam : null, field + ".auth.ibm.iam"));
+                    break;
+                case "basic" or "ibm":
+                    throw CouchReplicationException.InvalidArgument(field + ".auth." + form, "is not in a form this module knows (basic: {username, password}; ibm: {iam: {api_key}})");
+                default:
+                    throw CouchReplicationException.InvalidArgument(field + ".auth",
+                        $"'{form}' is not an authentication this module knows: give basic ({{username, password}}) or iam ({{api_key}})");
+            }
         }
     }
+
+    private static CouchIamApiKey IamKey(object? value, string field) =>
+        AsObject(value, field) is { } iam && iam.TryGetValue("api_key", out var key) && AsString(key, field + ".api_key") is { Length: > 0 } text
+            ? new CouchIamApiKey(text)
+            : throw CouchReplicationException.InvalidArgument(field,
+                "needs an api_key (ToJson leaves the key out unless asked for it: ToJson($true) to keep it)");
 
     private static string? AsString(object? value, string field) => value switch
     {

@@ -78,8 +78,11 @@ internal sealed record ReplicationSettings
         if (sharedProxy is not null && (sourceProxy ?? targetProxy) is not null)
             throw CouchReplicationException.InvalidArgument("proxy", "give either proxy or source_proxy/target_proxy, not both");
 
-        var source = CouchEndpoint.Parse(doc.SourceUrl, "source", doc.GivenSourceCredential, Headers(doc.SourceHeaders), sourceProxy ?? sharedProxy);
-        var target = CouchEndpoint.Parse(doc.TargetUrl, "target", doc.GivenTargetCredential, Headers(doc.TargetHeaders), targetProxy ?? sharedProxy);
+        var authentication = doc.Authentication ?? CouchAuthentication.Session;
+        var source = CouchEndpoint.Parse(doc.SourceUrl, "source", doc.GivenSourceCredential, Headers(doc.SourceHeaders), sourceProxy ?? sharedProxy,
+            IamSetting.From(doc.SourceIamApiKey, doc.IamTokenUrl), authentication);
+        var target = CouchEndpoint.Parse(doc.TargetUrl, "target", doc.GivenTargetCredential, Headers(doc.TargetHeaders), targetProxy ?? sharedProxy,
+            IamSetting.From(doc.TargetIamApiKey, doc.IamTokenUrl), authentication);
         if (source.DatabaseUri == target.DatabaseUri)
             throw CouchReplicationException.InvalidArgument("source and target", $"are the same database ({source.DatabaseUri})");
 

@@ -1,8 +1,10 @@
 using System.Collections;
 using System.Collections.ObjectModel;
 using System.Globalization;
+using System.Net;
 using System.Management.Automation;
 using System.Reflection;
+using System.Security;
 
 namespace CouchReplication.Commands;
 
@@ -47,40 +49,60 @@ internal sealed class ReplicationDocParameters
     {
         var doc = new CouchReplicationDoc();
         foreach (var property in Properties)
-        {
-            if (Parameters[property.Name] is not { IsSet: true, Value: var value }) continue;
-            switch (value)
-            {
-                case SwitchParameter flag:
-                    doc.SetField(property.Name, flag.IsPresent);
-                    break;
-                case PSCredential credential:
-                    property.SetValue(doc, PSValues.Credential(credential));
-                    break;
-                case IDictionary headers when property.PropertyType == typeof(IDictionary<string, string>):
-                    property.SetValue(doc, PSValues.Dictionary(headers)!.ToDictionary(h => h.Key, h => Convert.ToString(h.Value, CultureInfo.InvariantCulture) ?? ""));
-                    break;
-                default:
-                    doc.SetField(property.Name, PSValues.ToPlain(value));
-                    break;
-            }
-        }
+            if (Parameters[property.Name] is { IsSet: true, Value: var value }) Set(doc, property, value);
         return doc;
     }
 
     /// <summary>
-    /// <paramref name="doc"/> with the credentials given as parameters, for a piped document: a
-    /// copy, so the user's object is left as it was.
+    /// <paramref name="doc"/> with the parameters that say how to connect (credentials, IAM keys,
+    /// token endpoint, authentication) applied, for a piped document: a copy, so the user's object
+    /// is left as it was.
     /// </summary>
     public CouchReplicationDoc WithCredentials(CouchReplicationDoc doc)
     {
-        if (Parameters[nameof(CouchReplicationDoc.SourceCredential)] is not { IsSet: true } && Parameters[nameof(CouchReplicationDoc.TargetCredential)] is not { IsSet: true })
-            return doc;
-        var copy = CouchReplicationDoc.FromJson(doc.ToJson(includeCredentials: true));
-        if (Parameters[nameof(CouchReplicationDoc.SourceCredential)] is { IsSet: true, Value: PSCredential source }) copy.SourceCredential = PSValues.Credential(source);
-        if (Parameters[nameof(CouchReplicationDoc.TargetCredential)] is { IsSet: true, Value: PSCredential target }) copy.TargetCredential = PSValues.Credential(target);
+        var given = Properties.Where(p => ConnectionProperties.Contains(p.Name) && Parameters[p.Name].IsSet).ToList();
+        if (given.Count == 0) return doc;
+        var copy = doc.Copy();
+        foreach (var property in given) Set(copy, property, Parameters[property.Name].Value);
         return copy;
     }
+
+    /// <summary>The properties of how to reach the ends, which a piped document takes as parameters too.</summary>
+    private static readonly HashSet<string> ConnectionProperties =
+    [
+        nameof(CouchReplicationDoc.SourceCredential), nameof(CouchReplicationDoc.TargetCredential),
+        nameof(CouchReplicationDoc.SourceIamApiKey), nameof(CouchReplicationDoc.TargetIamApiKey),
+        nameof(CouchReplicationDoc.IamTokenUrl), nameof(CouchReplicationDoc.Authentication),
+    ];
+
+    /// <summary>Sets one property from the value PowerShell bound to its parameter.</summary>
+    private static void Set(CouchReplicationDoc doc, PropertyInfo property, object? value)
+    {
+        switch (value)
+        {
+            case SwitchParameter flag:
+                doc.SetField(property.Name, flag.IsPresent);
+                break;
+            case PSCredential credential:
+                property.SetValue(doc, PSValues.Credential(credential));
+                break;
+            case SecureString key:
+                property.SetValue(doc, key.Length == 0 ? null : new CouchIamApiKey(new NetworkCredential(string.Empty, key).Password));
+                break;
+            case IDictionary headers when property.PropertyType == typeof(IDictionary<string, string>):
+                property.SetValue(doc, PSValues.Dictionary(headers)!.ToDictionary(h => h.Key, h => Convert.ToString(h.Value, CultureInfo.InvariantCulture) ?? ""));
+                break;
+            case var _ when property.GetCustomAttribute<ReplicationDocFieldAttribute>() is null && !IsEndpoint(property):
+                // Settings of this module that are no document field (IamTokenUrl, Authentication).
+                property.SetValue(doc, value);
+                break;
+            default:
+                doc.SetField(property.Name, PSValues.ToPlain(value));
+                break;
+        }
+    }
+
+    private static bool IsEndpoint(PropertyInfo property) => property.Name is nameof(CouchReplicationDoc.Source) or nameof(CouchReplicationDoc.Target);
 
     private static RuntimeDefinedParameterDictionary Create(string? credentialsAlsoIn)
     {
@@ -88,7 +110,7 @@ internal sealed class ReplicationDocParameters
         foreach (var property in Properties)
         {
             var field = property.GetCustomAttribute<ReplicationDocFieldAttribute>();
-            var endpoint = property.Name is nameof(CouchReplicationDoc.Source) or nameof(CouchReplicationDoc.Target);
+            var endpoint = IsEndpoint(property);
             var attributes = new Collection<Attribute>
             {
                 new ParameterAttribute
@@ -101,11 +123,9 @@ internal sealed class ReplicationDocParameters
             if (endpoint) attributes.Add(new ValidateNotNullOrEmptyAttribute());
             if (field is not null && !field.Json.Equals(property.Name, StringComparison.OrdinalIgnoreCase)) attributes.Add(new AliasAttribute(field.Json));
             var type = ParameterType(property.PropertyType, field);
-            if (type == typeof(PSCredential))
-            {
-                attributes.Add(new CredentialAttribute());
-                if (credentialsAlsoIn is not null) attributes.Add(new ParameterAttribute { ParameterSetName = credentialsAlsoIn });
-            }
+            if (type == typeof(PSCredential)) attributes.Add(new CredentialAttribute());
+            if (credentialsAlsoIn is not null && ConnectionProperties.Contains(property.Name))
+                attributes.Add(new ParameterAttribute { ParameterSetName = credentialsAlsoIn });
             parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, type, attributes));
         }
         return parameters;
@@ -117,6 +137,8 @@ internal sealed class ReplicationDocParameters
         _ when property == typeof(bool?) => typeof(SwitchParameter),
         _ when property == typeof(int?) => typeof(int),
         _ when property == typeof(CouchCredential) => typeof(PSCredential),
+        _ when property == typeof(CouchIamApiKey) => typeof(SecureString),
+        _ when Nullable.GetUnderlyingType(property) is { IsEnum: true } underlying => underlying,
         _ when field?.AcceptsJsonText == true => typeof(object),
         _ when typeof(IDictionary).IsAssignableFrom(property) || property.IsGenericType && property.GetGenericTypeDefinition() == typeof(IDictionary<,>) => typeof(Hashtable),
         _ => property,

@@ -104,7 +104,12 @@ public abstract class BadInputTests<TServer>(TServer server) : ServerTests<TServ
         using var proxy = new TinyProxy();
         await using var recorder = new FaultProxy(Server.Url);
 
-        await RunAsync(new CouchReplicationDoc { Source = Url(recorder, sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url() });
+        // Basic auth, so that every request must carry the server's credentials and nothing of the proxy's.
+        await RunAsync(new CouchReplicationDoc
+        {
+            Source = Url(recorder, sourceDb), Target = Server.NewDbUrl("target"), CreateTarget = true, SourceProxy = proxy.Url(),
+            Authentication = CouchAuthentication.Basic,
+        });
 
         Assert.NotEmpty(recorder.Requests);
         Assert.All(recorder.Requests, r =>

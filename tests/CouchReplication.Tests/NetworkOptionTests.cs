@@ -97,8 +97,10 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : ServerTests<
         {
             Assert.Equal("yes", r.Headers.GetValueOrDefault("X-Replication-Source"));
             Assert.False(r.Headers.ContainsKey("X-Replication-Target"));
-            Assert.StartsWith("Basic ", r.Headers["Authorization"]);
+            // The auth object's user logged in at _session once; its cookie goes with every request.
+            Assert.Contains("AuthSession=", r.Headers.GetValueOrDefault("Cookie") ?? "");
         });
+        Assert.Single(recorder.Requests, r => r.Database == "_session" && r.Body.Contains("name=" + CouchServer.AdminUser));
         Assert.All(recorder.Requests.Where(r => r.Database == targetDb), r => Assert.Equal("yes", r.Headers.GetValueOrDefault("X-Replication-Target")));
         Assert.NotEqual(
             ReplicationIdentityOf(doc),

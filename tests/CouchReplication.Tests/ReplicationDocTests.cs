@@ -84,10 +84,13 @@ public sealed class ReplicationDocTests
     [Fact]
     public void Every_document_property_is_a_described_field_or_part_of_an_endpoint()
     {
-        string[] endpoint = ["Source", "Target", "SourceCredential", "TargetCredential", "SourceHeaders", "TargetHeaders", "AdditionalFields"];
+        string[] endpoint = ["Source", "Target", "SourceCredential", "TargetCredential", "SourceIamApiKey", "TargetIamApiKey", "SourceHeaders", "TargetHeaders",
+            "AdditionalFields"];
+        // Settings of this module that no document field holds, documented as such.
+        string[] settings = ["IamTokenUrl", "Authentication"];
         // What a user sets; State and StateReason are set only when a server's document is read back.
         var undescribed = typeof(CouchReplicationDoc).GetProperties()
-            .Where(p => p.SetMethod is { IsPublic: true } && !endpoint.Contains(p.Name) && p.GetCustomAttributes(typeof(ReplicationDocFieldAttribute), false).Length == 0)
+            .Where(p => p.SetMethod is { IsPublic: true } && !endpoint.Contains(p.Name) && !settings.Contains(p.Name) && p.GetCustomAttributes(typeof(ReplicationDocFieldAttribute), false).Length == 0)
             .Select(p => p.Name);
         Assert.Empty(undescribed);
         Assert.All(new[] { nameof(CouchReplicationDoc.State), nameof(CouchReplicationDoc.StateReason) },
@@ -213,6 +216,57 @@ public sealed class ReplicationDocTests
         Assert.Equal("ann", doc.SourceCredential!.UserName);
         Assert.Equal("pw", doc.SourceCredential.Password);
         Assert.Equal("1", doc.SourceHeaders!["X-A"]);
+    }
+
+    [Theory]
+    [InlineData("""{"iam": {"api_key": "k-123"}}""")]
+    [InlineData("""{"ibm": {"iam": {"api_key": "k-123"}}}""")]
+    public void IAM_keys_are_read_in_both_of_Cloudant_s_forms_and_written_back_in_the_first_only_when_asked(string auth)
+    {
+        var doc = CouchReplicationDoc.FromJson($$"""{"source": {"url": "https://acct.cloudant.com/a", "auth": {{auth}}}, "target": "https://acct.cloudant.com/b"}""");
+
+        Assert.Equal("k-123", doc.SourceIamApiKey!.Key);
+        Assert.Null(doc.SourceCredential);
+        Assert.Equal("*****", doc.SourceIamApiKey.ToString());
+        Assert.DoesNotContain("k-123", doc.ToJson());
+        Assert.Contains("\"iam\": {}", doc.ToJson());
+        Assert.Equal("k-123", CouchReplicationDoc.FromJson(doc.ToJson(includeCredentials: true)).SourceIamApiKey!.Key);
+        var error = Assert.Throws<CouchReplicationException>(() => CouchReplicationDoc.FromJson(doc.ToJson()));
+        Assert.Equal("source.auth.iam: needs an api_key (ToJson leaves the key out unless asked for it: ToJson($true) to keep it)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"cookie": {"name": "x"}}""", "source.auth: 'cookie' is not an authentication this module knows")]
+    [InlineData("""{"ibm": {"other": {}}}""", "source.auth.ibm: is not in a form this module knows")]
+    [InlineData("""{"iam": {"apikey": "k"}}""", "source.auth.iam: needs an api_key")]
+    public void An_unknown_form_of_auth_is_refused_naming_it(string auth, string message)
+    {
+        var error = Assert.Throws<CouchReplicationException>(() =>
+            CouchReplicationDoc.FromJson($$"""{"source": {"url": "http://h/a", "auth": {{auth}}}, "target": "http://h/b"}"""));
+
+        Assert.Equal(CouchErrorKind.InvalidArgument, error.Kind);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void A_password_and_an_IAM_key_for_one_end_are_refused()
+    {
+        var doc = new CouchReplicationDoc { Source = "http://ann:pw@h/a", Target = "http://h/b", SourceIamApiKey = new CouchIamApiKey("k") };
+
+        var error = Assert.Throws<CouchReplicationException>(() => doc.Validate());
+
+        Assert.Equal("source: has both a password (for the user 'ann') and an IAM API key: give one of them", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, null, "https://iam.cloud.ibm.com/identity/token")]
+    [InlineData("https://iam.example.com", null, "https://iam.example.com/identity/token")]
+    [InlineData("https://iam.example.com/identity/token", null, "https://iam.example.com/identity/token")]
+    [InlineData(null, "http://127.0.0.1:8080/base/", "http://127.0.0.1:8080/base/identity/token")]
+    [InlineData("https://given.example.com", "http://127.0.0.1:8080", "https://given.example.com/identity/token")]
+    public void The_token_endpoint_is_the_one_given_else_CLOUDANT_AUTH_URL_else_IBM_Cloud_s(string? given, string? environment, string expected)
+    {
+        Assert.Equal(expected, IamSetting.TokenUrlOf(given, _ => environment).AbsoluteUri);
     }
 
     [Fact]

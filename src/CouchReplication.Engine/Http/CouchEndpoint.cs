@@ -5,15 +5,19 @@ namespace CouchReplication.Http;
 
 /// <summary>
 /// One end of a replication: the database URL with the credentials taken out of it, the
-/// credentials themselves, custom headers and the proxy to reach it through.
+/// credentials themselves (a password or an IAM API key) and how to use them, custom headers and
+/// the proxy to reach it through.
 /// </summary>
 internal sealed partial class CouchEndpoint
 {
-    private CouchEndpoint(Uri databaseUri, CouchCredential? credential,
-        IReadOnlyDictionary<string, string> headers, ProxySetting? proxy)
+    private CouchEndpoint(Uri databaseUri, Uri sessionUri, CouchCredential? credential, IamSetting? iam,
+        CouchAuthentication authentication, IReadOnlyDictionary<string, string> headers, ProxySetting? proxy)
     {
         DatabaseUri = databaseUri;
+        SessionUri = sessionUri;
         Credential = credential;
+        Iam = iam;
+        Authentication = authentication;
         Headers = headers;
         Proxy = proxy;
     }
@@ -21,7 +25,19 @@ internal sealed partial class CouchEndpoint
     /// <summary>The database URL without user info, ending in '/'. Safe to show.</summary>
     public Uri DatabaseUri { get; }
 
+    /// <summary>
+    /// Where a session cookie is obtained: <c>_session</c> beside the database, on the same path
+    /// prefix (a server behind a reverse proxy at <c>/couch/</c> has it at <c>/couch/_session</c>).
+    /// </summary>
+    public Uri SessionUri { get; }
+
     public CouchCredential? Credential { get; }
+
+    /// <summary>IAM authentication instead of a password; never both.</summary>
+    public IamSetting? Iam { get; }
+
+    /// <summary>How the <see cref="Credential"/> is proved: a session cookie (the default) or basic auth on every request.</summary>
+    public CouchAuthentication Authentication { get; }
 
     public IReadOnlyDictionary<string, string> Headers { get; }
 
@@ -42,7 +58,8 @@ internal sealed partial class CouchEndpoint
     /// passwords with <c>@ : / %</c> work); an explicit <paramref name="credential"/> wins over it.
     /// </summary>
     public static CouchEndpoint Parse(string? url, string field, CouchCredential? credential = null,
-        IReadOnlyDictionary<string, string>? headers = null, ProxySetting? proxy = null)
+        IReadOnlyDictionary<string, string>? headers = null, ProxySetting? proxy = null, IamSetting? iam = null,
+        CouchAuthentication authentication = CouchAuthentication.Session)
     {
         var uri = HttpUrl(url, field, "a database URL");
         var path = uri.AbsolutePath.TrimEnd('/');
@@ -56,9 +73,12 @@ internal sealed partial class CouchEndpoint
                 $"'{name}' is not a valid CouchDB database name (lowercase letter first, then a-z 0-9 _ $ ( ) + - /)");
 
         credential ??= UserInfo(uri, field);
+        if (credential is not null && iam is not null)
+            throw CouchReplicationException.InvalidArgument(field,
+                $"has both a password (for the user '{credential.UserName}') and an IAM API key: give one of them");
 
         var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
-        return new CouchEndpoint(clean, credential,
+        return new CouchEndpoint(clean, new Uri(clean, "../_session"), credential, iam, authentication,
             headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), proxy);
     }
 
@@ -71,7 +91,8 @@ internal sealed partial class CouchEndpoint
         var uri = HttpUrl(url, "Server", "a server URL");
         credential ??= UserInfo(uri, "Server");
         var root = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = uri.AbsolutePath.TrimEnd('/') + "/" }.Uri;
-        return new CouchEndpoint(root, credential, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
+        return new CouchEndpoint(root, new Uri(root, "_session"), credential, null, CouchAuthentication.Session,
+            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null);
     }
 
     /// <summary>

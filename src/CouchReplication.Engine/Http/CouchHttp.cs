@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Text;
 using System.Text.Json;
 using Polly;
 
@@ -12,7 +12,7 @@ namespace CouchReplication.Http;
 /// The HTTP client for one end of one replication: at most http_connections requests at once (each
 /// holds a connection from the request until its answer is disposed) over the server's shared pool
 /// (<see cref="ServerConnections"/>), connection_timeout per attempt, retries_per_request with
-/// doubling backoff, credentials on every request and nowhere else.
+/// doubling backoff, credentials on every request and nowhere else (<see cref="EndpointAuth"/>).
 /// </summary>
 internal sealed class CouchHttp : IDisposable
 {
@@ -21,7 +21,7 @@ internal sealed class CouchHttp : IDisposable
     private readonly SemaphoreSlim _connections;
     private readonly ResiliencePipeline _retry;
     private readonly TimeSpan _timeout;
-    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly EndpointAuth? _auth;
     private readonly Action<string> _log;
     private readonly Action<string>? _narrate;
 
@@ -38,9 +38,7 @@ internal sealed class CouchHttp : IDisposable
         _pool = ServerConnections.Borrow(endpoint, settings);
         _client = new HttpClient(_pool.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         _connections = new SemaphoreSlim(settings.HttpConnections);
-        if (endpoint.Credential is { } credential)
-            _authorization = new AuthenticationHeaderValue("Basic",
-                Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
+        _auth = EndpointAuth.For(endpoint);
         _retry = Backoff.PerRequest(settings, log);
     }
 
@@ -96,7 +94,6 @@ internal sealed class CouchHttp : IDisposable
             attempt.CancelAfter(_timeout);
             using var request = new HttpRequestMessage(method, url);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
-            request.Headers.Authorization = _authorization;
             foreach (var (name, value) in Endpoint.Headers) request.Headers.TryAddWithoutValidation(name, value);
             if (content is not null) request.Content = content();
             if (request.Content is IStreamedBody streamed) streamed.Sent = () => attempt.CancelAfter(_timeout);
@@ -105,11 +102,21 @@ internal sealed class CouchHttp : IDisposable
             var sent = _narrate is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
+                var authorized = _auth is null ? null : await _auth.AuthorizeAsync(request, _client, _narrate, attempt.Token);
                 connection = await Connection.TakeAsync(_connections, attempt.Token);
                 response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 _narrate?.Invoke($"{method} {redacted}: {(int)response.StatusCode} {response.ReasonPhrase} after {Stopwatch.GetElapsedTime(sent).TotalMilliseconds:0} ms");
+                _auth?.Saw(response);
                 if (!response.IsSuccessStatusCode)
-                    throw await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
+                {
+                    var error = await CouchErrorResponse.ReadAsync(response, redacted, attempt.Token);
+                    // Expired or revoked credentials that a new login replaces: worth sending again (a
+                    // body sent once makes the caller start over from the source, as for any transient failure).
+                    if (response.StatusCode == HttpStatusCode.Unauthorized && _auth?.Renews(authorized) == true)
+                        throw new CouchReplicationException(error.Kind, error.Message + " (the credentials were renewed)", error.StatusCode,
+                            error.Error, error.Reason, error.Url, isTransient: true);
+                    throw error;
+                }
                 var result = await read(response, attempt.Token);
                 if (keepResponse)
                 {

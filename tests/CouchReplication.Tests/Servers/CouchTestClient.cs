@@ -126,11 +126,15 @@ public sealed class CouchTestClient : IDisposable
         {
             ["name"] = user, ["password"] = password, ["roles"] = Array.Empty<string>(), ["type"] = "user",
         }))).Dispose();
+        await SetMembersAsync(db, user);
+    }
+
+    /// <summary>Makes <paramref name="users"/> the only members of a database (its <c>_security</c>): no one else may read or write it.</summary>
+    public async Task SetMembersAsync(string db, params string[] users) =>
         (await SendAsync(HttpMethod.Put, $"{db}/_security", PlainJson.Serialize(new Dictionary<string, object?>
         {
-            ["members"] = new Dictionary<string, object?> { ["names"] = new[] { user } },
+            ["members"] = new Dictionary<string, object?> { ["names"] = users },
         }))).Dispose();
-    }
 
     /// <summary>Every document id the database knows, deleted ones included.</summary>
     public async Task<IReadOnlyList<string>> AllIdsAsync(string db)
