@@ -29,6 +29,20 @@ function Start-ThrowawayServer([string] $Kind) {
     [pscustomobject]@{ Url = ($started | ConvertFrom-Json).url; Launcher = $launcher }
 }
 
+# tests/server/iam-token.js: a token endpoint playing IBM Cloud IAM whose tokens the throwaway
+# CouchDB verifies; $Keys maps API keys to users. Stop it with Stop-TestCouchServer.
+function Start-TestIamTokenServer([int] $LifetimeSeconds, [hashtable] $Keys) {
+    $start = [Diagnostics.ProcessStartInfo]::new('node')
+    $arguments = @((Join-Path $PSScriptRoot 'server/iam-token.js'), '--secret', 'couchreplication-test-jwt-secret', '--lifetime', $LifetimeSeconds)
+    foreach ($key in $Keys.Keys) { $arguments += '--key', "$key=$($Keys[$key])" }
+    foreach ($argument in $arguments) { $start.ArgumentList.Add("$argument") }
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $launcher = [Diagnostics.Process]::Start($start)
+    [pscustomobject]@{ Url = ($launcher.StandardOutput.ReadLine() | ConvertFrom-Json).url; Launcher = $launcher }
+}
+
 function Stop-TestCouchServer($Server) {
     if (-not $Server.Launcher) { return }
     $Server.Launcher.StandardInput.Close()
@@ -123,5 +137,5 @@ function Assert-NothingLost {
     }
 }
 
-Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Stop-TestCouchServer, Wait-Until, Invoke-TestCouch, Get-TestCouchStatus,
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until, Invoke-TestCouch, Get-TestCouchStatus,
     New-TestDbName, New-TestSeededDb, Assert-NothingLost
