@@ -62,6 +62,21 @@ public sealed class ServerAnswersTests
     }
 
     [Fact]
+    public void An_IAM_key_goes_to_the_server_in_Cloudant_s_form_for_its_replicator_to_exchange()
+    {
+        var doc = CouchReplicationDoc.FromJson("""
+            {"source": {"url": "https://acct.cloudant.com/a", "auth": {"ibm": {"iam": {"api_key": "k-1"}}}}, "target": "https://acct.cloudant.com/b"}
+            """);
+        doc.TargetIamApiKey = new CouchIamApiKey("k-2");
+
+        var body = Json(BodyOf(ReplicateRequest.From(doc), CouchDb3));
+
+        Assert.Equal("k-1", body.GetProperty("source").GetProperty("auth").GetProperty("iam").GetProperty("api_key").GetString());
+        Assert.Equal("k-2", body.GetProperty("target").GetProperty("auth").GetProperty("iam").GetProperty("api_key").GetString());
+        Assert.Equal("https://acct.cloudant.com/a", body.GetProperty("source").GetProperty("url").GetString());
+    }
+
+    [Fact]
     public async Task Documents_are_checked_before_anything_is_sent()
     {
         // Nothing listens on port 1: a request would fail as Unreachable, not InvalidArgument.
