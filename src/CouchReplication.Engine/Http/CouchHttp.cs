@@ -102,7 +102,7 @@ internal sealed class CouchHttp : IDisposable
             var sent = _narrate is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
-                var authorized = _auth is null ? null : await _auth.AuthorizeAsync(request, _client, _narrate, attempt.Token);
+                var authorized = _auth is null ? null : await AuthorizeAsync(request, redacted, attempt.Token);
                 connection = await Connection.TakeAsync(_connections, attempt.Token);
                 response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 _narrate?.Invoke($"{method} {redacted}: {(int)response.StatusCode} {response.ReasonPhrase} after {Stopwatch.GetElapsedTime(sent).TotalMilliseconds:0} ms");
@@ -153,6 +153,23 @@ internal sealed class CouchHttp : IDisposable
                 connection?.Dispose();
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// Authorizes a request; a failed login (a wrong password at <c>_session</c>, a key the token
+    /// endpoint refuses) is told as a failure of the request, whose URL names the end at fault.
+    /// </summary>
+    private async Task<object?> AuthorizeAsync(HttpRequestMessage request, string redacted, CancellationToken ct)
+    {
+        try
+        {
+            return await _auth!.AuthorizeAsync(request, _client, _narrate, ct);
+        }
+        catch (CouchReplicationException e)
+        {
+            throw new CouchReplicationException(e.Kind, $"{request.Method} {redacted}: {e.Message}", e.StatusCode, e.Error, e.Reason, redacted,
+                e.IsTransient, e.RetryAfter, e);
+        }
     }
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
