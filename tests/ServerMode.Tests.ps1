@@ -349,3 +349,35 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
     }
 }
+
+Describe '-Server mode on a CouchDB cluster' -Skip:(-not $onCouchDb) {
+    BeforeAll {
+        $script:cluster = Start-TestCouchDbCluster
+        $script:first = $cluster.Nodes[0].url
+        $script:other = $cluster.Nodes[2].url
+    }
+    AfterAll {
+        Stop-TestCouchServer $cluster
+    }
+
+    It 'lists replications started through one node through another, each with the node that runs it, and stops them all through a pipeline' {
+        $source = New-TestSeededDb -Url $first -Count 2
+        $ids = 1..4 | ForEach-Object { New-TestDbName 'rep' }
+        foreach ($id in $ids) {
+            $started = Start-CouchReplication "$first$source" "$first$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $first -Persistent -Id $id
+            $started.DocId | Should -Be $id
+        }
+        # Listed from _replicator itself (whose copy on another node may lag a write by a moment), running once the cluster has given each a job.
+        Wait-Until { @(Get-CouchActiveTask -Server $other | Where-Object DocId -in $ids).Count -eq $ids.Count } -Timeout 30 -Because 'every replication listed'
+        Wait-Until { @(Get-CouchActiveTask -Server $other | Where-Object { $_.DocId -in $ids -and $_.State -eq 'Running' }).Count -eq $ids.Count } `
+            -Timeout 90 -Because 'every replication running'
+        $listed = Get-CouchActiveTask -Server $other | Where-Object DocId -in $ids
+        $listed.Node | Should -BeIn $cluster.Nodes.name
+        ($listed | Out-String -Width 80) | Should -Match 'couchtest'
+        $stopped = $listed | Stop-CouchReplication -PassThru
+        $stopped.State | Should -Be (@('Stopped') * $ids.Count)
+        foreach ($id in $ids) { Get-TestCouchStatus -Url $first -Path "_replicator/$id" | Should -Be 404 }
+        # The scheduler ends a job shortly after its document is deleted.
+        Wait-Until { -not (Get-CouchActiveTask -Server $first -All | Where-Object DocId -in $ids) } -Timeout 60 -Because 'no replication left'
+    }
+}
