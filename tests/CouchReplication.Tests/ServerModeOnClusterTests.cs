@@ -103,6 +103,7 @@ public sealed class ServerModeOnClusterTests(CouchDbCluster cluster, ITestOutput
         {
             var deadline = DateTime.UtcNow + Settling;
             var polls = 0;
+            var onSeveralNodes = 0;
             while (true)
             {
                 var done = true;
@@ -117,11 +118,12 @@ public sealed class ServerModeOnClusterTests(CouchDbCluster cluster, ITestOutput
                             $"poll {polls} through {cluster.Nodes[node].Name} (-All: {includeInactive}) listed {listed.Count} of {ids.Count} once each: "
                             + string.Join(", ", listed.Select(t => $"{t.DocId} {t.State} {t.Node}")));
                         done &= listed.All(t => t.State == CouchReplicationState.Running && t.Node is not null && settled(t));
+                        onSeveralNodes = Math.Max(onSeveralNodes, listed.Count(t => t.Nodes.Count > 1));
                     }
                 }
                 if (done)
                 {
-                    output.WriteLine($"{what}: {polls} complete listings");
+                    output.WriteLine($"{what}: {polls} complete listings; at most {onSeveralNodes} listed with jobs on several nodes");
                     return listed;
                 }
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"Never happened within {Settling}: {what}");
