@@ -48,14 +48,16 @@ Describe '-Server mode on pouchdb-server' {
             $result.DocsWritten | Should -Be 2
         }
 
-        It 'writes a persistent replication into _replicator under -Id and reports its state' {
+        It 'writes a persistent replication into _replicator under -Id and reports its state at once' {
             $source = New-TestSeededDb -Url $url -Count 3
             $target = New-TestDbName 'target'
             $id = New-TestDbName 'persistent'
             $task = Start-CouchReplication "$url$source" "$url$target" -CreateTarget -Continuous -Server $url -Persistent -Id $id
             $task | Should -BeOfType ([CouchReplication.CouchActiveTask])
             $task.DocId | Should -Be $id
-            $task.State | Should -Be 'Running'
+            $task.State | Should -BeIn 'Pending', 'Running'
+            # How the help says to wait for it.
+            Wait-Until { (Get-CouchActiveTask -Server $url -ReplicationId $id 3>$null).State -eq 'Running' } -Timeout 60 -Because 'the replication running'
             $task.Source | Should -Not -Match 'secret'
             (Invoke-TestCouch -Url $url -Path "_replicator/$id")._id | Should -Be $id
             Wait-Until { (Get-TestCouchStatus -Url $url -Path "$target/doc-2") -eq 200 } -Timeout 60 -Because 'the documents in the target'
@@ -245,6 +247,29 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         Get-CouchActiveTask -Server $url -All -ReplicationId $task.ReplicationId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'returns a persistent replication at once, shows its DocId and Node in the table, and the server URL as given' {
+        $source = New-TestSeededDb -Url $url -Count 1
+        $id = New-TestDbName 'rep'
+        $plain = $url -replace '//[^@]+@', '//'
+        $admin = [pscredential]::new('admin', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        $out = Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $plain -Credential $admin `
+            -Persistent -Id $id -Verbose 4>&1
+        $task = $out | Where-Object { $_ -is [CouchReplication.CouchActiveTask] }
+        $task.DocId | Should -Be $id
+        $task.State | Should -BeIn 'Pending', 'Running'
+        $verbose = ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $verbose | Should -Match ([regex]::Escape("PUT $($plain)_replicator/$id"))
+        # The server URL as given, without the -Credential's user (the endpoints carry theirs, masked).
+        $verbose | Should -Match ([regex]::Escape("$plain is CouchDB"))
+        Wait-Until { ($script:listed = Get-CouchActiveTask -Server $plain -Credential $admin -ReplicationId $id).State -eq 'Running' } -Timeout 60 -Because 'the replication running'
+        $listed.Node | Should -Match '^couchtest\d+@127\.0\.0\.1$'
+        $listed.Nodes | Should -Be @($listed.Node)
+        $table = $listed | Out-String -Width 80
+        $table | Should -Match 'State\s+Written\s+DocId\s+Node'
+        $table | Should -Match 'couchtest'
+        Stop-CouchReplication -Server $plain -Credential $admin -ReplicationId $id
+    }
+
     It 'reads persistent replications back as documents with the scheduler''s state' {
         $source = New-TestSeededDb -Url $url -Count 2
         $id = New-TestDbName 'rep'
@@ -322,5 +347,37 @@ Describe '-Server mode on Apache CouchDB' -Skip:(-not $onCouchDb) {
         Start-CouchReplication "${url}a" "${url}b" -Server $plain -Credential $user -Persistent -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'CouchReplication.Forbidden,CouchReplication.Commands.StartCouchReplicationCommand'
         $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+    }
+}
+
+Describe '-Server mode on a CouchDB cluster' -Skip:(-not $onCouchDb) {
+    BeforeAll {
+        $script:cluster = Start-TestCouchDbCluster
+        $script:first = $cluster.Nodes[0].url
+        $script:other = $cluster.Nodes[2].url
+    }
+    AfterAll {
+        Stop-TestCouchServer $cluster
+    }
+
+    It 'lists replications started through one node through another, each with the node that runs it, and stops them all through a pipeline' {
+        $source = New-TestSeededDb -Url $first -Count 2
+        $ids = 1..4 | ForEach-Object { New-TestDbName 'rep' }
+        foreach ($id in $ids) {
+            $started = Start-CouchReplication "$first$source" "$first$(New-TestDbName 'target')" -CreateTarget -Continuous -Server $first -Persistent -Id $id
+            $started.DocId | Should -Be $id
+        }
+        # Listed from _replicator itself (whose copy on another node may lag a write by a moment), running once the cluster has given each a job.
+        Wait-Until { @(Get-CouchActiveTask -Server $other | Where-Object DocId -in $ids).Count -eq $ids.Count } -Timeout 30 -Because 'every replication listed'
+        Wait-Until { @(Get-CouchActiveTask -Server $other | Where-Object { $_.DocId -in $ids -and $_.State -eq 'Running' }).Count -eq $ids.Count } `
+            -Timeout 90 -Because 'every replication running'
+        $listed = Get-CouchActiveTask -Server $other | Where-Object DocId -in $ids
+        $listed.Node | Should -BeIn $cluster.Nodes.name
+        ($listed | Out-String -Width 80) | Should -Match 'couchtest'
+        $stopped = $listed | Stop-CouchReplication -PassThru
+        $stopped.State | Should -Be (@('Stopped') * $ids.Count)
+        foreach ($id in $ids) { Get-TestCouchStatus -Url $first -Path "_replicator/$id" | Should -Be 404 }
+        # The scheduler ends a job shortly after its document is deleted.
+        Wait-Until { -not (Get-CouchActiveTask -Server $first -All | Where-Object DocId -in $ids) } -Timeout 60 -Because 'no replication left'
     }
 }

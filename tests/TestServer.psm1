@@ -13,10 +13,13 @@ function Start-TestCouchServer {
 # A throwaway Apache CouchDB from /opt/couchdb, configured as the xunit suites' (tests/couchdb-test-node.ini).
 function Start-TestCouchDb { Start-ThrowawayServer 'couchdb' }
 
+# A throwaway cluster of three such nodes; Url is the first node's, Nodes has each node's url and name.
+function Start-TestCouchDbCluster { Start-ThrowawayServer 'couchdb' -Nodes 3 }
+
 # Runs the launcher with a pipe on its stdin, which Stop-TestCouchServer closes to stop the server.
-function Start-ThrowawayServer([string] $Kind) {
+function Start-ThrowawayServer([string] $Kind, [int] $Nodes = 1) {
     $start = [Diagnostics.ProcessStartInfo]::new('node')
-    foreach ($argument in (Join-Path $PSScriptRoot 'server/throwaway.js'), $Kind) { $start.ArgumentList.Add($argument) }
+    foreach ($argument in (Join-Path $PSScriptRoot 'server/throwaway.js'), $Kind, '--nodes', $Nodes) { $start.ArgumentList.Add($argument) }
     $start.RedirectStandardInput = $true
     $start.RedirectStandardOutput = $true
     $start.UseShellExecute = $false
@@ -26,7 +29,8 @@ function Start-ThrowawayServer([string] $Kind) {
         $launcher.WaitForExit()
         throw "$Kind did not start: tests/server/throwaway.js exited with $($launcher.ExitCode) (its reason is on stderr)"
     }
-    [pscustomobject]@{ Url = ($started | ConvertFrom-Json).url; Launcher = $launcher }
+    $answer = $started | ConvertFrom-Json
+    [pscustomobject]@{ Url = $answer.url; Nodes = $answer.nodes; Launcher = $launcher }
 }
 
 # tests/server/iam-token.js: a token endpoint playing IBM Cloud IAM whose tokens the throwaway
@@ -137,5 +141,6 @@ function Assert-NothingLost {
     }
 }
 
-Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until, Invoke-TestCouch, Get-TestCouchStatus,
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestCouchDbCluster, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until,
+    Invoke-TestCouch, Get-TestCouchStatus,
     New-TestDbName, New-TestSeededDb, Assert-NothingLost

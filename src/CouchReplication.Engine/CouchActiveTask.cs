@@ -24,6 +24,21 @@ public sealed record CouchActiveTask
     /// </summary>
     public string? Server { get; init; }
 
+    /// <summary>
+    /// For a server's task: the node that runs it (CouchDB's <c>node</c>, such as
+    /// <c>couchdb@10.0.0.2</c>); in a cluster, each replication runs on one node, whichever node
+    /// was asked. Null where the server does not say (a single node before CouchDB 2, pouchdb-server).
+    /// </summary>
+    public string? Node { get; init; }
+
+    /// <summary>
+    /// For a server's replication: every node that has a job for its replication id. Usually one;
+    /// for a while after a node leaves or rejoins a cluster, several (one running, the others
+    /// crashed or pending), and <see cref="Node"/>, <see cref="State"/> and <see cref="Error"/>
+    /// are the running one's. Empty where the server has no scheduler or no job for it yet.
+    /// </summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+
     /// <summary>The scheduler state.</summary>
     public CouchReplicationState State { get; init; }
 
@@ -104,7 +119,7 @@ public sealed record CouchActiveTask
     public string? Error { get; init; }
 
     /// <summary>
-    /// A server's fields that have no property here, by their JSON names: <c>node</c>, <c>pid</c>,
+    /// A server's fields that have no property here, by their JSON names: <c>pid</c>,
     /// <c>design_document</c>, <c>changes_done</c>, <c>total_changes</c>, the scheduler's
     /// <c>history</c> ... Passwords in them are masked.
     /// </summary>

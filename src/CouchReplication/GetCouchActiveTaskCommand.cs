@@ -10,9 +10,15 @@ namespace CouchReplication.Commands;
 /// CheckpointedSourceSeq, State, Error, ...</para>
 /// <para type="description">With -Server, returns that server's /_active_tasks, of every type
 /// (replication, indexer, database_compaction ...; fields without a property are in
-/// AdditionalFields), and the replication jobs it has not started or that crashed. Where the
-/// server has _scheduler/jobs and _scheduler/docs, State and Error come from there; with -All,
-/// the persistent replications that are not running (completed, failed, error) are listed too.</para>
+/// AdditionalFields), the replication jobs it has not started or that crashed, and every
+/// document of its _replicator database, with a job or not (Pending while it has none). Where
+/// the server has _scheduler/jobs and _scheduler/docs, State and Error come from there; with
+/// -All, the persistent replications that are done (completed, failed, error) are listed too.
+/// Each replication is listed once, its DocId and the Node that runs it in the table.</para>
+/// <para type="description">On a CouchDB cluster, any node answers for the whole cluster. While a
+/// node leaves or rejoins, a replication may have no job (it is listed Pending, without a Node,
+/// until another node takes it up) or a job on two nodes (it is listed once, with the running
+/// job's State, Error and Node; Nodes names them all).</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CouchActiveTask")]
 [OutputType(typeof(CouchActiveTask))]
@@ -41,7 +47,7 @@ public sealed class GetCouchActiveTaskCommand : CouchCmdlet
         var tasks = all.Where(t => Type is null || Type.Any(type => new WildcardPattern(type, WildcardOptions.IgnoreCase).IsMatch(t.Type))).ToList();
         if (ReplicationId is null)
         {
-            WriteObject(tasks, enumerateCollection: true);
+            Write(tasks);
             return;
         }
         foreach (var id in ReplicationId)
@@ -51,9 +57,13 @@ public sealed class GetCouchActiveTaskCommand : CouchCmdlet
                 : TaskIds.Matching(tasks, id, t => t.ReplicationId, t => t.DocId);
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(id))
                 WriteError(Server is null ? TaskIds.NotFound(id) : TaskIds.NotFound(id, ServerCall.Masked(Server)));
-            WriteObject(matches, enumerateCollection: true);
+            Write(matches);
         }
     }
+
+    /// <summary>Writes tasks, a server's in the server tasks' table.</summary>
+    private void Write(IEnumerable<CouchActiveTask> tasks) =>
+        WriteObject(Server is null ? tasks : tasks.Select(ServerCall.Shown), enumerateCollection: true);
 
     /// <summary>This session's tasks, or the server's; null when the server failed (the error is written).</summary>
     private IReadOnlyList<CouchActiveTask>? Tasks()

@@ -64,6 +64,17 @@ internal sealed class ServerCall : IDisposable
         return tagged;
     }
 
+    /// <summary>The type name that selects the server tasks' table view, with its Node and DocId columns.</summary>
+    public const string ServerTaskView = "CouchReplication.CouchActiveTask#Server";
+
+    /// <summary>A server task as written to the pipeline: still a CouchActiveTask, shown in the server tasks' table.</summary>
+    public static PSObject Shown(CouchActiveTask task)
+    {
+        var shown = new PSObject(task);
+        shown.TypeNames.Insert(0, ServerTaskView);
+        return shown;
+    }
+
     /// <summary>The server URL as an error may show it.</summary>
     public static string Masked(string server) => CouchReplicationDoc.MaskCredentials(server);
 

@@ -17,8 +17,11 @@ namespace CouchReplication.Commands;
 /// replication through POST /_replicate, waited for, returns the server's answer as a
 /// CouchReplicationResult; a continuous one returns a CouchActiveTask carrying the server's
 /// replication id; with -Persistent the document goes into the server's _replicator database and
-/// the CouchActiveTask reports the document's state. Ctrl+C while waiting cancels the
-/// replication on the server.</para>
+/// the CouchActiveTask, returned at once, carries its DocId and the state the server gives it then
+/// (Pending until the replicator has taken it up: it does not wait for a job, which a cluster may
+/// take a minute to give while a node leaves or rejoins). To wait until it runs, poll
+/// Get-CouchActiveTask -Server ... -ReplicationId &lt;DocId&gt; until its State is Running. Ctrl+C
+/// while waiting cancels the replication on the server.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "CouchReplication", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
 [OutputType(typeof(CouchReplicationResult), typeof(CouchReplicationTask), typeof(CouchReplicationJob), typeof(CouchActiveTask))]
@@ -61,7 +64,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
-    /// <summary>With -Server: write the replication into the server's _replicator database, so that it outlives this session and the server's restarts.</summary>
+    /// <summary>With -Server: write the replication into the server's _replicator database, so that it outlives this session and the server's restarts. Returns at once with the document's id and state; Get-CouchActiveTask -Server ... -ReplicationId &lt;DocId&gt; shows when it runs.</summary>
     [Parameter]
     public SwitchParameter Persistent { get; set; }
 
@@ -153,8 +156,8 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
     {
         var kind = Persistent ? "persistent " : doc.Continuous == true ? "continuous " : "";
         if (!ShouldProcess($"{doc.Target} (by {call.Server})", $"Start {kind}replication from {doc.Source}")) return;
-        WriteObject(Persistent ? call.Tagged(call.Run((s, ct) => s.PersistAsync(doc, ct)))
-            : doc.Continuous == true ? call.Tagged(call.Run((s, ct) => s.StartAsync(doc, ct)))
+        WriteObject(Persistent ? ServerCall.Shown(call.Tagged(call.Run((s, ct) => s.PersistAsync(doc, ct))))
+            : doc.Continuous == true ? ServerCall.Shown(call.Tagged(call.Run((s, ct) => s.StartAsync(doc, ct))))
             : call.Run((s, ct) => s.ReplicateAsync(doc, ct), new ProgressRecord(1, $"{ReplicationProgress.Short(doc.Source ?? "")} -> {ReplicationProgress.Short(doc.Target ?? "")} (by {call.Server})", "Starting")));
     }, doc);
 

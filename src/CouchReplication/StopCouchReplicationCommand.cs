@@ -156,6 +156,6 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
     private void Stopped(ServerCall call, CouchActiveTask task)
     {
         WriteVerbose($"Replication {task.ReplicationId ?? task.DocId} is {task.State}");
-        if (PassThru) WriteObject(call.Tagged(task));
+        if (PassThru) WriteObject(ServerCall.Shown(call.Tagged(task)));
     }
 }

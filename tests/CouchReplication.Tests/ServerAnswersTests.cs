@@ -199,11 +199,13 @@ public sealed class ServerAnswersTests
     [Fact]
     public void The_scheduler_says_the_state_of_active_tasks_and_adds_what_is_not_running()
     {
-        var running = new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Running, DocsWritten = 9, DocId = "doc-a", Database = "_replicator" };
+        var running = new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Running, DocsWritten = 9, DocId = "doc-a", Database = "_replicator", Node = "n1" };
         var indexer = new CouchActiveTask { Type = "indexer", Database = "orders" };
         var jobs = new[]
         {
-            new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Running, DocsWritten = 5, DocId = "doc-a", Database = "_replicator" },
+            // After a node rejoins a cluster, a crashed copy of a job may be listed first.
+            new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Crashing, Error = "crashed: a", DocId = "doc-a", Database = "_replicator", Node = "n2" },
+            new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Running, DocsWritten = 5, DocId = "doc-a", Database = "_replicator", Node = "n1" },
             new CouchActiveTask { ReplicationId = "b", State = CouchReplicationState.Crashing, Error = "crashed: b", DocId = "doc-b", Database = "_replicator" },
             new CouchActiveTask { ReplicationId = "c+continuous", State = CouchReplicationState.Pending },
         };
@@ -213,16 +215,47 @@ public sealed class ServerAnswersTests
             new CouchActiveTask { State = CouchReplicationState.Crashing, Error = "db_not_found: b", DocId = "doc-b", Database = "_replicator" },
             new CouchActiveTask { State = CouchReplicationState.Completed, DocId = "doc-d", Database = "_replicator" },
         };
+        // The _replicator database: doc-e's node has just left, so the scheduler lists nothing for it.
+        var stored = new[] { "doc-a", "doc-b", "doc-d", "doc-e" }
+            .Select(id => new CouchActiveTask { State = CouchReplicationState.Initializing, DocId = id, Database = "_replicator" }).ToList();
+        stored[2] = stored[2] with { State = CouchReplicationState.Completed };
 
-        var active = SchedulerJobs.Merge([running, indexer], jobs, docs, includeInactive: false);
-        var all = SchedulerJobs.Merge([running, indexer], jobs, docs, includeInactive: true);
+        var active = SchedulerJobs.Merge([running, indexer], jobs, docs, stored, includeInactive: false);
+        var all = SchedulerJobs.Merge([running, indexer], jobs, docs, stored, includeInactive: true);
 
-        Assert.Equal(new[] { "a+continuous", null, "b", "c+continuous" }, active.Select(t => t.ReplicationId));
-        Assert.Equal(9, active[0].DocsWritten);
+        Assert.Equal(new[] { "a+continuous", null, "b", "c+continuous", null }, active.Select(t => t.ReplicationId));
+        Assert.Equal((9L, CouchReplicationState.Running, null, "n1"), (active[0].DocsWritten, active[0].State, active[0].Error, active[0].Node));
+        Assert.Equal(new[] { "n1", "n2" }, active[0].Nodes);
         Assert.Equal((CouchReplicationState.Crashing, "db_not_found: b"), (active[2].State, active[2].Error));
         Assert.Equal(CouchReplicationState.Pending, active[3].State);
-        Assert.Equal(5, all.Count);
+        Assert.Equal((CouchReplicationState.Pending, "doc-e"), (active[4].State, active[4].DocId));
+        Assert.Equal(6, all.Count);
         Assert.Equal((CouchReplicationState.Completed, "doc-d"), (all[4].State, all[4].DocId));
+        Assert.Equal("doc-e", all[5].DocId);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5984", false, "http://127.0.0.1:5984/")]
+    [InlineData("http://127.0.0.1:5984/", true, "http://127.0.0.1:5984/")]
+    [InlineData("http://ann:secret@127.0.0.1:5984/", false, "http://ann:*****@127.0.0.1:5984/")]
+    [InlineData("http://ann:secret@127.0.0.1:5984/", true, "http://ann:*****@127.0.0.1:5984/")]
+    public void A_server_url_is_shown_as_given_with_its_password_masked(string given, bool withCredential, string shown)
+    {
+        using var replicator = ServerReplicator.Connect(given, withCredential ? new CouchCredential("admin", "pw") : null);
+
+        Assert.Equal(shown, replicator.Server);
+    }
+
+    [Fact]
+    public void A_replication_two_nodes_run_for_a_moment_is_listed_once_from_the_node_of_its_job()
+    {
+        var onN1 = new CouchActiveTask { ReplicationId = "a+continuous", DocsWritten = 1, Node = "n1", DocId = "doc-a", Database = "_replicator" };
+        var onN2 = onN1 with { DocsWritten = 2, Node = "n2" };
+        var job = new CouchActiveTask { ReplicationId = "a+continuous", State = CouchReplicationState.Running, DocId = "doc-a", Database = "_replicator", Node = "n2" };
+
+        var listed = Assert.Single(SchedulerJobs.Merge([onN1, onN2], [job], [], [], includeInactive: false));
+
+        Assert.Equal((2L, "n2"), (listed.DocsWritten, listed.Node));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal static partial class ActiveTaskJson
     [
         "replication_id", "type", "source", "target", "continuous", "docs_read", "docs_written", "doc_write_failures",
         "missing_revisions_found", "revisions_checked", "changes_pending", "source_seq", "checkpointed_source_seq",
-        "through_seq", "started_on", "updated_on", "user", "doc_id", "database", "checkpoint_interval", "progress",
+        "through_seq", "started_on", "updated_on", "user", "doc_id", "database", "checkpoint_interval", "progress", "node",
     ];
 
     /// <summary>A task the server is running: the scheduler, where there is one, may say otherwise.</summary>
@@ -33,6 +33,7 @@ internal static partial class ActiveTaskJson
         StartedOn = e.TimeOf("started_on"),
         UpdatedOn = e.TimeOf("updated_on"),
         User = e.StringOf("user"),
+        Node = e.StringOf("node"),
         DocId = e.StringOf("doc_id"),
         Database = DatabaseName(e.StringOf("database")),
         CheckpointInterval = (int?)e.LongOf("checkpoint_interval"),

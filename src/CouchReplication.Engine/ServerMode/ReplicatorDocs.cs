@@ -29,6 +29,8 @@ internal static class ReplicatorDocs
         {
             "triggered" => CouchReplicationState.Running,
             "completed" => CouchReplicationState.Completed,
+            // CouchDB 2.1 and later write completed and failed into the document, and nothing else.
+            "failed" => CouchReplicationState.Failed,
             // 1.x says error both while it retries and once it has given up; the reason tells which.
             "error" => CouchReplicationState.Failed,
             _ => CouchReplicationState.Initializing,

@@ -12,7 +12,7 @@ namespace CouchReplication.ServerMode;
 /// </summary>
 internal static class SchedulerJobs
 {
-    private static readonly HashSet<string> JobFields = ["id", "database", "doc_id", "source", "target", "user", "info", "start_time"];
+    private static readonly HashSet<string> JobFields = ["id", "database", "doc_id", "source", "target", "user", "info", "start_time", "node"];
 
     private static readonly HashSet<string> DocFields = [.. JobFields, "state", "last_updated"];
 
@@ -41,20 +41,26 @@ internal static class SchedulerJobs
     }
 
     /// <summary>
-    /// Every task the server is working on: <c>_active_tasks</c> with states and errors from the
-    /// scheduler, and the jobs it has not started or that crashed. With
-    /// <paramref name="includeInactive"/>, also the <c>_replicator</c> documents with no job:
-    /// completed, failed, or in error.
+    /// Every task the server is working on, one per replication: <c>_active_tasks</c> with states
+    /// and errors from the scheduler, the jobs it has not started or that crashed, and every
+    /// document of the <c>_replicator</c> database (<paramref name="stored"/>), job or not: in a
+    /// cluster, the documents of a node that has just left have no job anywhere until another
+    /// node takes them up, and are still replications the user has. A document without a job has
+    /// the state <c>_scheduler/docs</c> gives it, or Pending where it gives none. With
+    /// <paramref name="includeInactive"/>, also the inactive ones: completed, failed or in error.
     /// </summary>
     public static List<CouchActiveTask> Merge(IEnumerable<CouchActiveTask> active, IReadOnlyList<CouchActiveTask> jobs,
-        IReadOnlyList<CouchActiveTask> docs, bool includeInactive)
+        IReadOnlyList<CouchActiveTask> docs, IReadOnlyList<CouchActiveTask> stored, bool includeInactive)
     {
-        var jobsById = jobs.Where(j => j.ReplicationId is not null).GroupBy(j => j.ReplicationId!).ToDictionary(g => g.Key, g => g.First());
-        var docsByKey = docs.Where(d => d.DocId is not null).GroupBy(Key).ToDictionary(g => g.Key, g => g.First());
+        // For a while after a node leaves or rejoins a cluster, several nodes list a job (or a
+        // document) for the same replication: the running one tells, the task names them all.
+        var jobsById = jobs.Where(j => j.ReplicationId is not null).GroupBy(j => j.ReplicationId!)
+            .ToDictionary(g => g.Key, g => RunningOf(g) with { Nodes = g.Select(j => j.Node).OfType<string>().Distinct().Order().ToList() });
+        var docsByKey = docs.Where(d => d.DocId is not null).GroupBy(Key).ToDictionary(g => g.Key, RunningOf);
         CouchActiveTask? DocOf(CouchActiveTask task) => task.DocId is null ? null : docsByKey.GetValueOrDefault(Key(task));
 
         var tasks = new List<CouchActiveTask>();
-        foreach (var task in active)
+        foreach (var task in OnePerReplication(active, jobsById))
         {
             if (task.Type != "replication" || task.ReplicationId is null)
             {
@@ -70,11 +76,13 @@ internal static class SchedulerJobs
                 Error = doc?.Error ?? job?.Error,
                 DocId = known.DocId,
                 Database = known.Database,
+                Node = task.Node ?? job?.Node,
+                Nodes = job?.Nodes ?? [],
                 AdditionalFields = Union(task.AdditionalFields, job?.AdditionalFields, doc?.AdditionalFields),
             });
         }
         var listed = tasks.Select(t => t.ReplicationId).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        foreach (var job in jobs.Where(j => j.ReplicationId is null || !listed.Contains(j.ReplicationId)))
+        foreach (var job in jobsById.Values.Where(j => !listed.Contains(j.ReplicationId!)).Concat(jobs.Where(j => j.ReplicationId is null)))
         {
             var doc = DocOf(job);
             tasks.Add(doc is null ? job : job with
@@ -84,12 +92,43 @@ internal static class SchedulerJobs
                 AdditionalFields = Union(job.AdditionalFields, doc.AdditionalFields),
             });
         }
-        if (includeInactive)
+        var documented = tasks.Where(t => t.DocId is not null).Select(Key).ToHashSet();
+        var jobless = docsByKey.Values.Concat(stored.Select(d => IsInactive(d.State) ? d : d with { State = CouchReplicationState.Pending }));
+        foreach (var doc in jobless)
         {
-            var documented = tasks.Where(t => t.DocId is not null).Select(Key).ToHashSet();
-            tasks.AddRange(docs.Where(d => d.DocId is null || !documented.Contains(Key(d))));
+            if (!documented.Add(Key(doc))) continue;
+            if (includeInactive || !IsInactive(doc.State)) tasks.Add(doc);
         }
         return tasks;
+    }
+
+    /// <summary>A document the replicator is done with: completed, failed, or in error (it could not be made a job).</summary>
+    private static bool IsInactive(CouchReplicationState state) =>
+        state is CouchReplicationState.Completed or CouchReplicationState.Failed or CouchReplicationState.Error;
+
+    /// <summary>The running one of a replication's jobs or documents, else the first.</summary>
+    private static CouchActiveTask RunningOf(IEnumerable<CouchActiveTask> copies) =>
+        copies.OrderByDescending(c => c.State == CouchReplicationState.Running).First();
+
+    /// <summary>
+    /// <c>_active_tasks</c> with each replication once: where two nodes run it for a moment, the
+    /// one on the node its scheduler job names.
+    /// </summary>
+    private static IEnumerable<CouchActiveTask> OnePerReplication(IEnumerable<CouchActiveTask> active, IReadOnlyDictionary<string, CouchActiveTask> jobsById)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tasks = active.ToList();
+        foreach (var task in tasks)
+        {
+            if (task.Type != "replication" || task.ReplicationId is not { } id)
+            {
+                yield return task;
+                continue;
+            }
+            if (!seen.Add(id)) continue;
+            var node = jobsById.GetValueOrDefault(id)?.Node;
+            yield return tasks.FirstOrDefault(t => t.ReplicationId == id && node is not null && t.Node == node) ?? task;
+        }
     }
 
     /// <summary>A job or document; its counters are in its <c>info</c> (or, in trouble, just an <c>error</c>).</summary>
@@ -107,8 +146,9 @@ internal static class SchedulerJobs
             StartedOn = e.TimeOf("start_time"),
             UpdatedOn = updatedOn,
             User = e.StringOf("user"),
+            Node = e.StringOf("node"),
             DocId = e.StringOf("doc_id"),
-            Database = e.StringOf("database"),
+            Database = ActiveTaskJson.DatabaseName(e.StringOf("database")),
             AdditionalFields = ActiveTaskJson.Extras(e, mapped),
         };
     }

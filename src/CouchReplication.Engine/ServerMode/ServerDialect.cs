@@ -49,10 +49,16 @@ internal sealed class SchedulerDialect(ServerInfo info) : ServerDialect(info)
 
     public override string Described => "with a replication scheduler";
 
+    /// <summary>
+    /// The scheduler's jobs and documents, joined with the <c>_replicator</c> database itself: in a
+    /// cluster, the scheduler lists no job and no document for the replications of a node that has
+    /// just left until another node takes them up, while <c>_all_docs</c> lists every one.
+    /// </summary>
     public override async Task<List<CouchActiveTask>> ListAsync(CouchHttp reads, int pageSize, List<CouchActiveTask> active, bool includeInactive, CancellationToken ct) =>
         SchedulerJobs.Merge(active,
             await PagesAsync(reads, pageSize, "_scheduler/jobs", "jobs", SchedulerJobs.ReadJob, ct),
             await PagesAsync(reads, pageSize, "_scheduler/docs", "docs", SchedulerJobs.ReadDoc, ct),
+            await ReplicatorDocs.ReadAllAsync(reads, ReplicatorDocs.Read, ct),
             includeInactive);
 
     public override string StatePath(string docId) => $"_scheduler/docs/{ReplicatorDocs.Database}/{DocPath.Of(docId)}";

@@ -15,7 +15,7 @@ namespace CouchReplication.ServerMode;
 /// </summary>
 public sealed class ServerReplicator : IDisposable
 {
-    /// <summary>How long a new persistent replication is given to leave the initializing state before its state is reported.</summary>
+    /// <summary>How long a continuous replication started through <c>_replicate</c> is given to leave the initializing state before its state is reported.</summary>
     private static readonly TimeSpan StateWait = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan StatePoll = TimeSpan.FromMilliseconds(200);
@@ -24,6 +24,9 @@ public sealed class ServerReplicator : IDisposable
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(30);
 
     private readonly CouchEndpoint _endpoint;
+
+    /// <summary>The user named in the server URL the caller gave, if any: a -Credential is not shown in the URL.</summary>
+    private readonly string? _givenUser;
 
     /// <summary>Reads, retried on transient failures as the engine retries its own.</summary>
     private readonly CouchHttp _reads;
@@ -38,9 +41,10 @@ public sealed class ServerReplicator : IDisposable
     private readonly ConcurrentQueue<ReplicationMessage> _messages = new();
     private ServerDialect? _dialect;
 
-    private ServerReplicator(CouchEndpoint endpoint, bool narrateRequests)
+    private ServerReplicator(CouchEndpoint endpoint, string? givenUser, bool narrateRequests)
     {
         _endpoint = endpoint;
+        _givenUser = givenUser;
         var settings = new HttpSettings(HttpConnections: 4, ConnectionTimeout: TimeSpan.FromSeconds(30), RetriesPerRequest: 5);
         Action<string>? narrate = narrateRequests ? Debug : null;
         _reads = new CouchHttp(endpoint, settings, Verbose, narrate);
@@ -54,11 +58,14 @@ public sealed class ServerReplicator : IDisposable
     /// <param name="server">The server's root URL.</param>
     /// <param name="credential">A server admin's credentials.</param>
     /// <param name="narrateRequests">Tell each HTTP request and its answer among the messages (<see cref="ReplicationMessage.IsDebug"/>), URLs redacted.</param>
-    public static ServerReplicator Connect(string server, CouchCredential? credential = null, bool narrateRequests = false) =>
-        new(CouchEndpoint.ParseServer(server, credential), narrateRequests);
+    public static ServerReplicator Connect(string server, CouchCredential? credential = null, bool narrateRequests = false)
+    {
+        var endpoint = CouchEndpoint.ParseServer(server, credential);
+        return new(endpoint, CouchCredential.FromUserInfo(new Uri(server.Trim()))?.UserName, narrateRequests);
+    }
 
-    /// <summary>The server's URL, password masked.</summary>
-    public string Server => _endpoint.Redacted;
+    /// <summary>The server's URL as the caller gave it, password masked: user info only where the URL had it.</summary>
+    public string Server => CouchEndpoint.Redact(_endpoint.DatabaseUri, _givenUser);
 
     /// <summary>The server's URL without user info, as tasks name it in <see cref="CouchActiveTask.Server"/>.</summary>
     public string Url => CouchEndpoint.Redact(_endpoint.DatabaseUri, userName: null);
@@ -160,8 +167,9 @@ public sealed class ServerReplicator : IDisposable
 
     /// <summary>
     /// Writes the replication as a document into the server's <c>_replicator</c> database, under
-    /// the document's id or a new one, and returns the document's state once the replicator has
-    /// taken it up (or, after a few seconds, as it is).
+    /// the document's id or a new one, and returns at once with the document's id and the state
+    /// the server gives it now: Pending until the replicator has taken it up. It does not wait for
+    /// a job: a cluster may take a minute to give it one while a node leaves or rejoins.
     /// </summary>
     public Task<CouchActiveTask> PersistAsync(CouchReplicationDoc doc, CancellationToken ct = default) => Mapped(async () =>
     {
@@ -170,8 +178,9 @@ public sealed class ServerReplicator : IDisposable
         var docId = string.IsNullOrEmpty(doc.Id) ? Guid.NewGuid().ToString("N") : doc.Id;
         Verbose($"PUT {Server}{ReplicatorDocs.Database}/{docId}: {request}{(request.Continuous ? ", continuous" : "")}");
         using (await _writes.PutJsonAsync($"{ReplicatorDocs.Database}/{DocPath.Of(docId)}", request.Body(server), ct)) { }
-        var persisted = await SettledAsync(() => PersistedAsync(docId, ct), ct)
-            ?? new CouchActiveTask { State = CouchReplicationState.Initializing, DocId = docId, Database = ReplicatorDocs.Database };
+        var persisted = await PersistedAsync(docId, ct) is { State: not CouchReplicationState.Initializing } known
+            ? known
+            : new CouchActiveTask { State = CouchReplicationState.Pending, DocId = docId, Database = ReplicatorDocs.Database };
         // Until the replicator has parsed the document, the scheduler knows neither the endpoints nor whether it is continuous.
         return persisted with { Source = persisted.Source ?? request.Source, Target = persisted.Target ?? request.Target, Continuous = request.Continuous };
     });

@@ -32,12 +32,18 @@ public abstract class CouchServer : IAsyncLifetime
     /// <summary>The server <c>tests/server/throwaway.js</c> starts (<c>pouchdb-server</c>, <c>couchdb</c>), or null for one it does not.</summary>
     protected abstract string? ThrowawayKind { get; }
 
+    /// <summary>How many nodes the throwaway server has: more than one for a CouchDB cluster.</summary>
+    protected virtual int NodeCount => 1;
+
+    /// <summary>The throwaway server, for a suite that stops and starts its nodes.</summary>
+    protected ThrowawayServer Throwaway => _throwaway ?? throw new InvalidOperationException("This server is not run by the fixture.");
+
     public async Task InitializeAsync()
     {
         if (SkipReasons.For(GetType()) is not null) return;
         if (ThrowawayKind is { } kind)
         {
-            _throwaway = await ThrowawayServer.StartAsync(kind, AdminUser, AdminPassword);
+            _throwaway = await ThrowawayServer.StartAsync(kind, AdminUser, AdminPassword, NodeCount);
             Url = _throwaway.Url;
         }
         else
@@ -52,8 +58,7 @@ public abstract class CouchServer : IAsyncLifetime
     /// Kills the server and starts it again on the same port and data directory after
     /// <paramref name="downtime"/>; <paramref name="whileDown"/> runs while it is down.
     /// </summary>
-    public Task RestartAsync(TimeSpan downtime, Func<Task>? whileDown = null) =>
-        (_throwaway ?? throw new InvalidOperationException("This server is not run by the fixture.")).RestartAsync(downtime, whileDown);
+    public Task RestartAsync(TimeSpan downtime, Func<Task>? whileDown = null) => Throwaway.RestartAsync(downtime, whileDown);
 
     public async Task DisposeAsync()
     {
@@ -84,6 +89,27 @@ public sealed class CouchDbServer : CouchServer
     public const string Home = "/opt/couchdb";
 
     protected override string ThrowawayKind => "couchdb";
+}
+
+/// <summary>
+/// A throwaway cluster of three Apache CouchDB nodes on loopback (n=3, q=2): own node names, one
+/// cookie, their own epmd, a free port each, data under one temporary folder. <see cref="CouchServer.Url"/>
+/// is the first node; a suite stops and starts the others by their index.
+/// </summary>
+public sealed class CouchDbCluster : CouchServer
+{
+    protected override string ThrowawayKind => "couchdb";
+
+    protected override int NodeCount => 3;
+
+    /// <summary>The nodes, their URLs with the admin's credentials in them.</summary>
+    public IReadOnlyList<ThrowawayNode> Nodes => Throwaway.Nodes;
+
+    /// <summary>Kills node <paramref name="node"/> (its whole process group, by PID), keeping its port and data.</summary>
+    public Task StopNodeAsync(int node) => Throwaway.StopNodeAsync(node);
+
+    /// <summary>Starts node <paramref name="node"/> again, on its port and data; returns once it answers.</summary>
+    public Task StartNodeAsync(int node) => Throwaway.StartNodeAsync(node);
 }
 
 /// <summary>The server COUCH_TEST_URL names (credentials in the URL); nothing is started.</summary>

@@ -10,7 +10,7 @@ internal static class SkipReasons
             return external ? null : $"{ExternalServer.Variable} is not set";
         if (external)
             return $"{ExternalServer.Variable} names the server under test";
-        if (server == typeof(CouchDbServer) && !File.Exists(Path.Combine(CouchDbServer.Home, "bin", "couchdb")))
+        if ((server == typeof(CouchDbServer) || server == typeof(CouchDbCluster)) && !File.Exists(Path.Combine(CouchDbServer.Home, "bin", "couchdb")))
             return $"Apache CouchDB is not installed at {CouchDbServer.Home}";
         return null;
     }

@@ -1,14 +1,16 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace CouchReplication.Tests.Servers;
 
 /// <summary>
-/// A throwaway pouchdb-server or Apache CouchDB started by <c>tests/server/throwaway.js</c>, the one
-/// launcher of the xunit suites, the Pester suites and the benchmark (which compiles this file in
-/// too): a free loopback port, admin credentials, a temporary folder of its own. Disposing closes
-/// the launcher's stdin, which kills the server and deletes the folder.
+/// A throwaway pouchdb-server or Apache CouchDB (one node, or a cluster of several) started by
+/// <c>tests/server/throwaway.js</c>, the one launcher of the xunit suites, the Pester suites and
+/// the benchmark (which compiles this file in too): a free loopback port per node, admin
+/// credentials, a temporary folder of its own. Disposing closes the launcher's stdin, which kills
+/// the server and deletes the folder.
 /// </summary>
 public sealed class ThrowawayServer : IAsyncDisposable
 {
@@ -25,15 +27,21 @@ public sealed class ThrowawayServer : IAsyncDisposable
     /// <summary>The server's process id (it changes with a restart).</summary>
     public int Pid { get; private set; }
 
+    /// <summary>Each node of the server, the first being <see cref="Url"/>: one unless started as a cluster.</summary>
+    public IReadOnlyList<ThrowawayNode> Nodes { get; private set; } = [];
+
     /// <summary>The launcher script.</summary>
     public static string Script => Path.Combine(RepoPaths.Root, "tests", "server", "throwaway.js");
 
-    /// <summary>Starts a server, <c>pouchdb-server</c> or <c>couchdb</c>, and returns once it answers.</summary>
-    public static async Task<ThrowawayServer> StartAsync(string kind, string adminUser, string adminPassword)
+    /// <summary>
+    /// Starts a server, <c>pouchdb-server</c> or <c>couchdb</c>, and returns once it answers; with
+    /// <paramref name="nodes"/> above one, a CouchDB cluster of that many nodes, once it is joined.
+    /// </summary>
+    public static async Task<ThrowawayServer> StartAsync(string kind, string adminUser, string adminPassword, int nodes = 1)
     {
         var start = new ProcessStartInfo("node")
         {
-            ArgumentList = { Script, kind, "--admin", $"{adminUser}:{adminPassword}" },
+            ArgumentList = { Script, kind, "--admin", $"{adminUser}:{adminPassword}", "--nodes", nodes.ToString(CultureInfo.InvariantCulture) },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -68,11 +76,21 @@ public sealed class ThrowawayServer : IAsyncDisposable
         await StartedAsync();
     }
 
+    /// <summary>Kills node <paramref name="node"/> of a cluster (its process group, by PID), keeping its port and data.</summary>
+    public Task StopNodeAsync(int node) => Command($"stop {node}");
+
+    /// <summary>Starts node <paramref name="node"/> of a cluster again and returns once it answers.</summary>
+    public async Task StartNodeAsync(int node)
+    {
+        await Command($"start {node}");
+        await StartedAsync();
+    }
+
     private async Task Command(string command)
     {
         await _launcher.StandardInput.WriteLineAsync(command);
         await _launcher.StandardInput.FlushAsync();
-        if (command == "stop") await AnswerAsync();
+        if (command.StartsWith("stop", StringComparison.Ordinal)) (await AnswerAsync()).Dispose();
     }
 
     /// <summary>Reads the launcher's answer to a start: the server's URL and process.</summary>
@@ -81,6 +99,10 @@ public sealed class ThrowawayServer : IAsyncDisposable
         using var started = await AnswerAsync();
         Url = new Uri(started.RootElement.GetProperty("url").GetString()!);
         Pid = started.RootElement.GetProperty("pid").GetInt32();
+        Nodes = started.RootElement.GetProperty("nodes").EnumerateArray()
+            .Select(n => new ThrowawayNode(new Uri(n.GetProperty("url").GetString()!), n.GetProperty("name").GetString(),
+                n.GetProperty("pid").ValueKind == JsonValueKind.Number ? n.GetProperty("pid").GetInt32() : null))
+            .ToList();
     }
 
     private async Task<JsonDocument> AnswerAsync()
@@ -116,3 +138,6 @@ public sealed class ThrowawayServer : IAsyncDisposable
         _launcher.Dispose();
     }
 }
+
+/// <summary>One node of a throwaway server: its URL (admin credentials in it), its Erlang node name (none for pouchdb-server), and its process while it runs.</summary>
+public sealed record ThrowawayNode(Uri Url, string? Name, int? Pid);
