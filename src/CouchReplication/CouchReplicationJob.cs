@@ -17,7 +17,8 @@ public sealed class CouchReplicationJob : Job
     /// <summary>How long Stop-Job waits for the final checkpoint.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(60);
 
-    private int _finished;
+    private readonly object _finishing = new();
+    private bool _finished;
 
     internal CouchReplicationJob(CouchReplicationTask replication, string command, string? name)
         : base(command, string.IsNullOrEmpty(name) ? null : name)
@@ -74,10 +75,23 @@ public sealed class CouchReplicationJob : Job
             else Verbose.Add(new VerboseRecord(message.Text));
     }
 
-    /// <summary>Writes the outcome and the final state, once, whether the run ended or Stop-Job ended it.</summary>
+    /// <summary>
+    /// Writes the outcome and the final state, once, whether the run ended or Stop-Job ended it. A
+    /// lock, not a flag: Stop-Job returns only once the state is final, even when the follower
+    /// got here first and is still writing it.
+    /// </summary>
     private void Finish()
     {
-        if (Interlocked.Exchange(ref _finished, 1) == 1) return;
+        lock (_finishing)
+        {
+            if (_finished) return;
+            _finished = true;
+            WriteOutcome();
+        }
+    }
+
+    private void WriteOutcome()
+    {
         TakeMessages();
         if (Replication.Result is { } result)
         {
