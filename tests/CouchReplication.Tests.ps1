@@ -185,6 +185,18 @@ Describe 'Start-CouchReplication' {
         ($verbose.Message -join "`n") | Should -Match 'Checkpoint at'
         ($verbose.Message -join "`n") | Should -Not -Match 'secret'
     }
+
+    It 'narrates under -Debug alone without asking to continue: the verbose lines come as debug lines' {
+        # PowerShell makes a compiled cmdlet's verbose lines Inquire under -Debug alone; this pwsh is
+        # NonInteractive, so a prompt would be an error here.
+        $source = New-SeededDb 3
+        $everything = @(& { Start-CouchReplication "$url$source" "$url$(New-TestDbName 'target')" -CreateTarget -Debug } *>&1)
+        $everything | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Should -BeNullOrEmpty
+        $debug = @($everything | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
+        @($debug -match '^Created the target database').Count | Should -Be 1
+        @($debug -match '/_bulk_docs: 201 Created after').Count | Should -BeGreaterThan 0
+        ($everything | Where-Object { $_ -is [CouchReplication.CouchReplicationResult] }).DocsWritten | Should -Be 3
+    }
 }
 
 Describe 'Compare-CouchDatabase' {

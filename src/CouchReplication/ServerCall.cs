@@ -25,11 +25,11 @@ internal sealed class ServerCall : IDisposable
     /// <summary>Servers whose listing caveat this session has shown: once is enough.</summary>
     private static readonly ConcurrentDictionary<string, bool> Cautioned = new(StringComparer.OrdinalIgnoreCase);
 
-    private readonly Cmdlet _cmdlet;
+    private readonly PSCmdlet _cmdlet;
     private readonly Origin _origin;
     private readonly CancellationTokenSource _stop = new();
 
-    private ServerCall(Cmdlet cmdlet, ServerReplicator replicator, Origin origin)
+    private ServerCall(PSCmdlet cmdlet, ServerReplicator replicator, Origin origin)
     {
         _cmdlet = cmdlet;
         Replicator = replicator;
@@ -45,7 +45,7 @@ internal sealed class ServerCall : IDisposable
     public string Server => Replicator.Server;
 
     /// <summary>Checks the server URL; an invalid one is a CouchReplication.InvalidArgument error.</summary>
-    public static ServerCall Open(Cmdlet cmdlet, string server, PSCredential? credential, bool narrateRequests = false) =>
+    public static ServerCall Open(PSCmdlet cmdlet, string server, PSCredential? credential, bool narrateRequests = false) =>
         new(cmdlet, ServerReplicator.Connect(server, PSValues.Credential(credential), narrateRequests), new Origin(server, credential));
 
     /// <summary>

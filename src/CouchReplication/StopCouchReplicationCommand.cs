@@ -83,7 +83,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
                 if (!ShouldProcess($"{task.Source} -> {task.Target} ({task.ReplicationId})", "Stop replication")) continue;
                 task.Stop();
                 ((IAsyncResult)task.Completion).AsyncWaitHandle.WaitOne(StopWait);
-                WriteVerbose($"Replication {task.ReplicationId} is {task.State}; checkpointed at {task.ToActiveTask().CheckpointedSourceSeq}");
+                Messages.Verbose(this, $"Replication {task.ReplicationId} is {task.State}; checkpointed at {task.ToActiveTask().CheckpointedSourceSeq}");
                 if (PassThru) WriteObject(task.ToActiveTask());
             }
         }
@@ -155,7 +155,7 @@ public sealed class StopCouchReplicationCommand : CouchCmdlet
 
     private void Stopped(ServerCall call, CouchActiveTask task)
     {
-        WriteVerbose($"Replication {task.ReplicationId ?? task.DocId} is {task.State}");
+        Messages.Verbose(this, $"Replication {task.ReplicationId ?? task.DocId} is {task.State}");
         if (PassThru) WriteObject(ServerCall.Shown(call.Tagged(task)));
     }
 }
