@@ -1,20 +1,24 @@
+using System.Text.RegularExpressions;
+
 namespace CouchReplication.LocalFile;
 
 /// <summary>
 /// The rule that tells a database file from a database URL, wherever a database URL is accepted:
 /// an absolute <c>http://</c> or <c>https://</c> URL is a server's database; a <c>file:</c> URL
-/// and anything else (<c>./orders.couchdb</c>, <c>C:\backup\orders.couchdb</c>,
-/// <c>/var/backups/orders.couchdb</c>) is the path of a database file. A relative path is relative
-/// to the current directory (the cmdlets resolve it against PowerShell's current location first).
-/// A mistyped URL (<c>htp://host/db</c>) is therefore a path, and fails as a missing file that names it.
+/// and anything else that has no <c>scheme://</c> (<c>./orders.couchdb</c>,
+/// <c>C:\backup\orders.couchdb</c>, <c>/var/backups/orders.couchdb</c>) is the path of a database
+/// file. Another scheme (<c>ftp://</c>, a mistyped <c>htp://</c>) is neither, and is refused as a
+/// bad URL. A relative path is relative to the current directory (the cmdlets resolve it against
+/// PowerShell's current location first).
 /// </summary>
-internal static class DatabaseFilePath
+internal static partial class DatabaseFilePath
 {
     /// <summary>Whether <paramref name="url"/> names a database file rather than a database on a server.</summary>
     public static bool IsPath(string? url)
     {
         if (string.IsNullOrWhiteSpace(url)) return false;
-        return !(Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps));
+        var text = url.Trim();
+        return text.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || !SchemePattern().IsMatch(text);
     }
 
     /// <summary>The full path a database file's URL or path names.</summary>
@@ -39,4 +43,8 @@ internal static class DatabaseFilePath
             throw CouchReplicationException.InvalidArgument(field, $"'{text}' is neither an http(s) URL nor a valid file path: {e.Message}");
         }
     }
+
+    /// <summary>A URL's scheme and <c>//</c>: what no file path starts with (a drive letter is followed by <c>:\</c> or <c>:/</c>, never <c>://</c>).</summary>
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex SchemePattern();
 }
