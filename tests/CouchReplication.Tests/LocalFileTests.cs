@@ -97,6 +97,27 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
     }
 
     [ServerFact]
+    public async Task Continuous_replications_follow_changes_into_a_file_and_out_of_it()
+    {
+        var sourceDb = await NewDbAsync("source", [new Dictionary<string, object?> { ["_id"] = "first" }]);
+        var file = FilePath("continuous.couchdb");
+        var restoredDb = CouchServer.NewDbName("restored");
+        var registry = new ReplicationRegistry();
+        var backup = (await registry.StartAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = file, CreateTarget = true, Continuous = true })).Task;
+        await Eventually.HappensAsync(() => Task.FromResult(File.Exists(file)), "the backup file");
+        var restore = (await registry.StartAsync(new CouchReplicationDoc { Source = file, Target = Url(restoredDb), CreateTarget = true, Continuous = true })).Task;
+
+        await Client.PutDocAsync(sourceDb, "while-running", new Dictionary<string, object?> { ["n"] = 1 });
+        await Eventually.HappensAsync(async () => (await Client.StatusAsync(restoredDb)) == System.Net.HttpStatusCode.OK
+            && (await Client.AllIdsAsync(restoredDb)).SequenceEqual(["first", "while-running"]), "both documents through the file");
+
+        registry.StopAll(TimeSpan.FromSeconds(30));
+        Assert.Equal(CouchReplicationState.Stopped, backup.State);
+        Assert.Equal(CouchReplicationState.Stopped, restore.State);
+        await NothingLost.AssertAsync(Client, sourceDb, restoredDb);
+    }
+
+    [ServerFact]
     public async Task A_missing_file_without_create_target_is_a_missing_database()
     {
         var sourceDb = await NewDbAsync("source", [new Dictionary<string, object?> { ["_id"] = "a" }]);
