@@ -193,7 +193,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
     }
 
     [Fact]
-    public void Javascript_filters_and_http_options_are_refused_for_a_file()
+    public void Javascript_filters_http_options_and_server_mode_are_refused_for_a_file()
     {
         var file = FilePath("any.couchdb");
         var cases = new (CouchReplicationDoc Doc, string Says)[]
@@ -209,6 +209,10 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
             Assert.Equal(CouchErrorKind.InvalidArgument, error.Kind);
             Assert.Contains(says, error.Message);
         }
+        var onServer = Assert.Throws<CouchReplicationException>(() =>
+            ServerMode.ReplicateRequest.From(new CouchReplicationDoc { Source = "http://localhost:5984/source", Target = file }));
+        Assert.Equal(CouchErrorKind.InvalidArgument, onServer.Kind);
+        Assert.Contains("replicate without -Server", onServer.Message);
     }
 
     [ServerFact]
