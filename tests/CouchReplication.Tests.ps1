@@ -199,6 +199,52 @@ Describe 'Start-CouchReplication' {
     }
 }
 
+Describe 'A database file (backup and restore)' {
+    It 'backs a database up into a file at a path relative to the current location, restores it, and compares equal' {
+        $source = New-SeededDb 12
+        $restored = New-TestDbName 'restored'
+        Push-Location TestDrive:/
+        try {
+            $backup = Start-CouchReplication "$url$source" ./orders.couchdb -CreateTarget
+            $backup.Ok | Should -BeTrue
+            $backup.Target | Should -Be (Join-Path (Get-PSDrive TestDrive).Root 'orders.couchdb')
+            Test-Path TestDrive:/orders.couchdb | Should -BeTrue
+            $restore = Start-CouchReplication ./orders.couchdb "$url$restored" -CreateTarget
+            $restore.DocsWritten | Should -Be 12
+            (Compare-CouchDatabase "$url$source" "$url$restored" -Deep -Both -Quiet) | Should -BeTrue
+            (Compare-CouchDatabase ./orders.couchdb "$url$restored" -Quiet) | Should -BeTrue
+            (Start-CouchReplication "$url$source" ./orders.couchdb).NoChanges | Should -BeTrue
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'takes a path in New-CouchReplicationDoc, made full in the document and its JSON, and through the pipeline' {
+        $source = New-SeededDb 3
+        $file = Join-Path (Get-PSDrive TestDrive).Root 'piped.couchdb'
+        Push-Location TestDrive:/
+        try {
+            $doc = New-CouchReplicationDoc -Source "$url$source" -Target ./piped.couchdb -CreateTarget
+        }
+        finally {
+            Pop-Location
+        }
+        $doc.Target | Should -Be $file
+        ($doc.ToJson() | ConvertFrom-Json).target | Should -Be $file
+        ($doc | Start-CouchReplication).DocsWritten | Should -Be 3
+    }
+
+    It 'refuses a missing file without -CreateTarget as DbNotFound, and a credential for a file as InvalidArgument' {
+        $source = New-SeededDb 1
+        $missing = Join-Path (Get-PSDrive TestDrive).Root 'absent.couchdb'
+        { Start-CouchReplication "$url$source" $missing -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.DbNotFound,CouchReplication.Commands.StartCouchReplicationCommand'
+        Test-Path $missing | Should -BeFalse
+        $credential = [pscredential]::new('ann', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
+        { Start-CouchReplication "$url$source" $missing -TargetCredential $credential -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
+    }
+}
+
 Describe 'Compare-CouchDatabase' {
     BeforeAll {
         # A source of 20 documents, its complete copy, and a copy that lacks doc-7.

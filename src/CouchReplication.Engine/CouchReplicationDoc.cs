@@ -18,9 +18,10 @@ public sealed class CouchReplicationDoc
     public string? Id { get; set; }
 
     /// <summary>
-    /// The source database URL. Read back, it has no user info: the user name is in
-    /// <see cref="SourceCredential"/>, the password nowhere, so a URL copied from here never
-    /// carries a mask that looks like a password.
+    /// The source database URL, or the path of a database file (anything that is not an http:// or
+    /// https:// URL: see <see cref="IsDatabaseFile"/>). Read back, a URL has no user info: the user
+    /// name is in <see cref="SourceCredential"/>, the password nowhere, so a URL copied from here
+    /// never carries a mask that looks like a password.
     /// </summary>
     public string? Source
     {
@@ -28,7 +29,7 @@ public sealed class CouchReplicationDoc
         set => SourceUrl = value;
     }
 
-    /// <summary>The target database URL; read back without user info, as <see cref="Source"/>.</summary>
+    /// <summary>The target database URL or database file path; read back without user info, as <see cref="Source"/>.</summary>
     public string? Target
     {
         get => WithoutUserInfo(TargetUrl);
@@ -219,6 +220,13 @@ public sealed class CouchReplicationDoc
     /// even where the text does not parse as a URL: what an error or a log may show of user input.
     /// </summary>
     public static string MaskCredentials(string text) => Http.CouchEndpoint.RedactText(text);
+
+    /// <summary>
+    /// Whether <paramref name="url"/> names a database file (SQLite, this module's format) rather
+    /// than a database on a server: an absolute http:// or https:// URL is a server's database;
+    /// a file: URL and anything else (./orders.couchdb, C:\backup\orders.couchdb) is a file's path.
+    /// </summary>
+    public static bool IsDatabaseFile(string? url) => LocalFile.DatabaseFilePath.IsPath(url);
 
     /// <summary>Source and target, without user info.</summary>
     public override string ToString() => $"{Source} -> {Target}";

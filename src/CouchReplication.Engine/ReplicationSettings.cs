@@ -86,6 +86,10 @@ internal sealed record ReplicationSettings
         if (source.DatabaseUri == target.DatabaseUri)
             throw CouchReplicationException.InvalidArgument("source and target", $"are the same database ({source.DatabaseUri})");
 
+        var filter = ChangesFilter.From(doc);
+        if (source.FilePath is not null && filter.Kind is not (ChangesFilterKind.None or ChangesFilterKind.DocIds))
+            throw LocalFile.LocalCouchDatabase.Unfiltered(filter);
+
         foreach (var name in doc.AdditionalFields.Keys.Where(n => !WrittenByCouchDb.Contains(n)))
             warnings.Add($"Unknown replication document field '{name}' is kept but has no effect.");
 
@@ -96,7 +100,7 @@ internal sealed record ReplicationSettings
             Continuous = ReplicationDocFields.Flag(doc, nameof(doc.Continuous)),
             CreateTarget = ReplicationDocFields.Flag(doc, nameof(doc.CreateTarget)),
             CreateTargetParams = doc.CreateTargetParams,
-            Filter = ChangesFilter.From(doc),
+            Filter = filter,
             SinceSeq = string.IsNullOrEmpty(doc.SinceSeq) ? null : Seq.FromUserText(doc.SinceSeq),
             WinningRevsOnly = ReplicationDocFields.Flag(doc, nameof(doc.WinningRevsOnly)),
             UseCheckpoints = ReplicationDocFields.Flag(doc, nameof(doc.UseCheckpoints)),

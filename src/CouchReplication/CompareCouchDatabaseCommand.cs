@@ -68,7 +68,7 @@ public sealed class CompareCouchDatabaseCommand : PSCmdlet, IDynamicParameters
         CouchComparison comparison;
         try
         {
-            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null);
+            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null, SessionState.Path);
             comparison = CouchComparison.Start(doc, Deep, Both, SkipCertificateCheck);
         }
         catch (CouchReplicationException e)

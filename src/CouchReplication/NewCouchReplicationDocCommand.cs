@@ -23,7 +23,7 @@ public sealed class NewCouchReplicationDocCommand : PSCmdlet, IDynamicParameters
         CouchReplicationDoc? doc = null;
         try
         {
-            doc = _document.BuildDoc();
+            doc = ReplicationDocParameters.WithFullPaths(_document.BuildDoc(), SessionState.Path);
             foreach (var warning in doc.Validate()) WriteWarning(warning);
         }
         catch (CouchReplicationException e)

@@ -39,10 +39,43 @@ internal sealed class ReplicationDocParameters
 
     /// <summary>
     /// The document a cmdlet was given: the piped one (<paramref name="piped"/>) with the
-    /// credential parameters applied, or else the one the bound parameters build.
+    /// credential parameters applied, or else the one the bound parameters build; database file
+    /// paths in it made full against PowerShell's location (<paramref name="paths"/>).
     /// </summary>
-    public CouchReplicationDoc DocOf(object? piped) =>
-        piped is null ? BuildDoc() : WithCredentials(PSValues.ToDoc(piped, "InputObject"));
+    public CouchReplicationDoc DocOf(object? piped, PathIntrinsics paths) =>
+        WithFullPaths(piped is null ? BuildDoc() : WithCredentials(PSValues.ToDoc(piped, "InputObject")), paths, copy: piped is not null);
+
+    /// <summary>
+    /// <paramref name="doc"/> with each database file path (<see cref="CouchReplicationDoc.IsDatabaseFile"/>)
+    /// made full: relative to PowerShell's current location, not the process's directory, which
+    /// PowerShell does not move; PowerShell drives (TestDrive:, ~) work too. A piped document is
+    /// copied (<paramref name="copy"/>), so the user's object is left as it was.
+    /// </summary>
+    public static CouchReplicationDoc WithFullPaths(CouchReplicationDoc doc, PathIntrinsics paths, bool copy = false)
+    {
+        var source = FullPath(doc.Source, paths);
+        var target = FullPath(doc.Target, paths);
+        if (source == doc.Source && target == doc.Target) return doc;
+        var full = copy ? doc.Copy() : doc;
+        // Only the paths are set again: a URL read back has lost its user info, and with it the credential.
+        if (source != doc.Source) full.Source = source;
+        if (target != doc.Target) full.Target = target;
+        return full;
+    }
+
+    private static string? FullPath(string? url, PathIntrinsics paths)
+    {
+        if (!CouchReplicationDoc.IsDatabaseFile(url) || url!.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return url;
+        try
+        {
+            return paths.GetUnresolvedProviderPathFromPSPath(url);
+        }
+        catch (Exception e) when (e is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or PSInvalidOperationException)
+        {
+            // Not a file system path: the engine names it in its error.
+            return url;
+        }
+    }
 
     /// <summary>The document from the bound parameters; those not given stay unset and take CouchDB's defaults.</summary>
     public CouchReplicationDoc BuildDoc()

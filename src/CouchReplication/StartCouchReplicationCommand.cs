@@ -83,7 +83,7 @@ public sealed class StartCouchReplicationCommand : CouchCmdlet, IDynamicParamete
         CouchReplicationTask task;
         try
         {
-            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null);
+            var doc = _document.DocOf(ParameterSetName == InputObjectSet ? InputObject : null, SessionState.Path);
             if (Server is not null)
             {
                 StartOnServer(doc);

@@ -133,7 +133,7 @@ public sealed class ReplicationDocTests
     [Theory]
     [InlineData("http://127.0.0.1:5984/", "source", "no database name")]
     [InlineData("ftp://127.0.0.1/db", "source", "not an http")]
-    [InlineData("not a url", "source", "not an http")]
+    [InlineData("htp://127.0.0.1/db", "source", "not an http")]
     [InlineData("http://127.0.0.1:5984/Upper", "source", "not a valid CouchDB database name")]
     public void Bad_urls_are_refused_naming_the_field(string url, string field, string problem)
     {

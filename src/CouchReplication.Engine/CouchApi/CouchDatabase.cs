@@ -11,5 +11,5 @@ internal static class CouchDatabase
     /// <param name="log">Hears retries and fallbacks, for -Verbose.</param>
     /// <param name="narrate">Hears each request and its answer, for -Debug; null to say nothing of them.</param>
     public static ICouchDatabase Open(CouchEndpoint endpoint, HttpSettings settings, string role, Action<string> log, Action<string>? narrate = null) =>
-        new HttpCouchDatabase(endpoint, settings, role, log, narrate);
+        endpoint.FilePath is { } path ? new LocalFile.LocalCouchDatabase(path, role) : new HttpCouchDatabase(endpoint, settings, role, log, narrate);
 }

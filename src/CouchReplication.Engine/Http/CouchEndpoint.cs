@@ -11,10 +11,11 @@ namespace CouchReplication.Http;
 internal sealed partial class CouchEndpoint
 {
     private CouchEndpoint(Uri databaseUri, Uri sessionUri, CouchCredential? credential, IamSetting? iam,
-        CouchAuthentication authentication, IReadOnlyDictionary<string, string> headers, ProxySetting? proxy)
+        CouchAuthentication authentication, IReadOnlyDictionary<string, string> headers, ProxySetting? proxy, string? filePath = null)
     {
         DatabaseUri = databaseUri;
         SessionUri = sessionUri;
+        FilePath = filePath;
         Credential = credential;
         Iam = iam;
         Authentication = authentication;
@@ -43,8 +44,11 @@ internal sealed partial class CouchEndpoint
 
     public ProxySetting? Proxy { get; }
 
-    /// <summary>The URL as users may see it: <c>https://user:*****@host/db/</c>.</summary>
-    public string Redacted => Redact(DatabaseUri, Credential?.UserName);
+    /// <summary>The full path of a database file (<see cref="LocalFile.DatabaseFilePath"/>); null for a database on a server.</summary>
+    public string? FilePath { get; }
+
+    /// <summary>The URL as users may see it: <c>https://user:*****@host/db/</c>, or a database file's full path.</summary>
+    public string Redacted => FilePath ?? Redact(DatabaseUri, Credential?.UserName);
 
     /// <summary>The server the database is on (scheme, host and port), which the scheduler shares out.</summary>
     public string Server => DatabaseUri.GetLeftPart(UriPartial.Authority);
@@ -61,6 +65,7 @@ internal sealed partial class CouchEndpoint
         IReadOnlyDictionary<string, string>? headers = null, ProxySetting? proxy = null, IamSetting? iam = null,
         CouchAuthentication authentication = CouchAuthentication.Session)
     {
+        if (LocalFile.DatabaseFilePath.IsPath(url)) return ParseFile(url!, field, credential, headers, proxy, iam);
         var uri = HttpUrl(url, field, "a database URL");
         var path = uri.AbsolutePath.TrimEnd('/');
         var lastSlash = path.LastIndexOf('/');
@@ -80,6 +85,27 @@ internal sealed partial class CouchEndpoint
         var clean = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Path = path + "/" }.Uri;
         return new CouchEndpoint(clean, new Uri(clean, "../_session"), credential, iam, authentication,
             headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), proxy);
+    }
+
+    /// <summary>
+    /// A database file: credentials, custom headers and a proxy are for HTTP, and are refused
+    /// rather than ignored, so a script that meant a server learns it named a file.
+    /// </summary>
+    private static CouchEndpoint ParseFile(string url, string field, CouchCredential? credential,
+        IReadOnlyDictionary<string, string>? headers, ProxySetting? proxy, IamSetting? iam)
+    {
+        var path = LocalFile.DatabaseFilePath.FullPath(url, field);
+        var httpOnly = new[]
+            {
+                credential is null ? null : "a credential", iam is null ? null : "an IAM API key", headers is { Count: > 0 } ? "headers" : null,
+                proxy is null ? null : "a proxy",
+            }
+            .OfType<string>().ToList();
+        if (httpOnly.Count > 0)
+            throw CouchReplicationException.InvalidArgument(field,
+                $"'{path}' is a database file, which takes no {string.Join(", ", httpOnly)} (those are for http:// and https:// databases)");
+        var file = new Uri(path);
+        return new CouchEndpoint(file, file, null, null, CouchAuthentication.Session, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null, path);
     }
 
     /// <summary>

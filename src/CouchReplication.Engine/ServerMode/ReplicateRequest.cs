@@ -34,6 +34,9 @@ internal sealed class ReplicateRequest
     public static ReplicateRequest From(CouchReplicationDoc doc)
     {
         var settings = ReplicationSettings.From(doc);
+        if ((settings.Source.FilePath ?? settings.Target.FilePath) is { } file)
+            throw CouchReplicationException.InvalidArgument(settings.Source.FilePath is null ? "target" : "source",
+                $"'{file}' is a database file on this machine, which a server's replicator cannot reach; replicate without -Server");
         var fields = doc.ToDictionary(includeCredentials: true);
         // A _replicator document's id is in its URL, and _replicate has no use for one.
         fields.Remove("_id");
