@@ -83,6 +83,37 @@ public sealed class SessionAuthOnPouchDb(PouchDbServer server) : SessionAuthTest
 public sealed class SessionAuthOnCouchDb(CouchDbServer server) : SessionAuthTests<CouchDbServer>(server)
 {
     [ServerFact]
+    public async Task A_request_refused_with_a_cookie_some_seconds_old_logs_in_again_and_is_sent_again()
+    {
+        var sourceDb = await NewDbAsync("source");
+        var targetDb = CouchServer.NewDbName("target");
+        await using var proxy = new FaultProxy(Server.Url);
+        var task = (await new ReplicationRegistry().StartAsync(Doc(proxy, sourceDb, targetDb, d => d.Continuous = true))).Task;
+        async Task ArrivesAsync(string id)
+        {
+            await Client.PutDocAsync(sourceDb, id, new Dictionary<string, object?>());
+            await Eventually.HappensAsync(async () => await Client.StatusAsync($"{targetDb}/{id}") == HttpStatusCode.OK, $"{id} on the target");
+        }
+        await ArrivesAsync("before");
+        // Older than the few seconds within which a refusal of a new cookie is taken as the answer.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        var refused = 0;
+        proxy.Faults = r => r.Kind == "_revs_diff" && Interlocked.Exchange(ref refused, 1) == 0
+            ? new Fault.Answer(401, "application/json", """{"error":"unauthorized","reason":"You are not authorized to access this db."}""")
+            : null;
+        await ArrivesAsync("after");
+
+        Assert.Equal(1, refused);
+        Assert.Equal(CouchReplicationState.Running, task.State);
+        var logins = proxy.Requests.Where(r => r.Method == "POST" && r.PathAndQuery.StartsWith("/_session", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, logins.Count);
+        task.Stop();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb);
+    }
+
+    [ServerFact]
     public async Task Cookies_that_expire_every_few_seconds_are_renewed_and_a_continuous_run_goes_on()
     {
         var sourceDb = await NewDbAsync("source");
