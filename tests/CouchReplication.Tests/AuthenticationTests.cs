@@ -12,7 +12,7 @@ public abstract class SessionAuthTests<TServer>(TServer server) : ServerTests<TS
 {
     private Task<string> SeedAsync() => NewDbAsync("source", Enumerable.Range(0, 40).Select(i => new Dictionary<string, object?> { ["_id"] = $"doc-{i:D3}" }));
 
-    private static bool IsLogin(RecordedRequest r) => r.Method == "POST" && r.PathAndQuery.StartsWith("/_session", StringComparison.Ordinal);
+    protected static bool IsLogin(RecordedRequest r) => r.Method == "POST" && r.PathAndQuery.StartsWith("/_session", StringComparison.Ordinal);
 
     [ServerFact]
     public async Task A_password_logs_in_once_for_every_replication_and_each_other_request_carries_the_cookie()
@@ -106,8 +106,7 @@ public sealed class SessionAuthOnCouchDb(CouchDbServer server) : SessionAuthTest
 
         Assert.Equal(1, refused);
         Assert.Equal(CouchReplicationState.Running, task.State);
-        var logins = proxy.Requests.Where(r => r.Method == "POST" && r.PathAndQuery.StartsWith("/_session", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, logins.Count);
+        Assert.Equal(2, proxy.Requests.Count(IsLogin));
         task.Stop();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.GetResultAsync().WaitAsync(Limit));
         await NothingLost.AssertAsync(Client, sourceDb, targetDb);
