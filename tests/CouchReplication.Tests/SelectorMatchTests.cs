@@ -87,6 +87,8 @@ public sealed class SelectorMatchTests
     [InlineData("""{"s": {"$regex": "^..$"}}""", """{"s": "é"}""", true)]
     [InlineData("""{"s": {"$regex": "^\\S+$"}}""", """{"s": "voilà"}""", true)]
     [InlineData("""{"s": {"$regex": "^a"}}""", """{"s": 1}""", false)]
+    [InlineData("""{"s": {"$regex": "(?i)^ABC"}}""", """{"s": "abc"}""", true)]
+    [InlineData("""{"s": {"$regex": "(?<=a)b"}}""", """{"s": "ab"}""", true)]
     // Empty $or matches everything; $text matches everything in _changes (only a text index answers it).
     [InlineData("""{"$or": []}""", """{"a": 1}""", true)]
     [InlineData("""{"$and": []}""", """{"a": 1}""", true)]
@@ -106,6 +108,7 @@ public sealed class SelectorMatchTests
     [InlineData("""{"a": {"$mod": [2.5, 1]}}""", "bad argument for operator $mod")]
     [InlineData("""{"a": {"$mod": [0, 1]}}""", "bad argument for operator $mod")]
     [InlineData("""{"a": {"$regex": "("}}""", "bad argument for operator $regex")]
+    [InlineData("""{"a": {"$regex": "a++"}}""", "bad argument for operator $regex")]
     [InlineData("""{"a": {"$type": 1}}""", "bad argument for operator $type")]
     [InlineData("""{"a": {"$elemMatch": 1}}""", "bad argument for operator $elemMatch")]
     [InlineData("""{"$eq": 1}""", "missing a field name")]
