@@ -89,6 +89,7 @@ internal sealed record ReplicationSettings
         var filter = ChangesFilter.From(doc);
         if (source.FilePath is not null && filter.Kind is not (ChangesFilterKind.None or ChangesFilterKind.DocIds or ChangesFilterKind.Selector))
             throw LocalFile.LocalCouchDatabase.Unfiltered();
+        if (source.FilePath is not null) filter.Matcher?.RefuseWhatAFileCannotRun();
 
         foreach (var name in doc.AdditionalFields.Keys.Where(n => !WrittenByCouchDb.Contains(n)))
             warnings.Add($"Unknown replication document field '{name}' is kept but has no effect.");

@@ -14,10 +14,13 @@ internal sealed class Selector
     /// <summary>Every field of the selector, parsed into its path once.</summary>
     private readonly Dictionary<string, string[]> _paths = new(StringComparer.Ordinal);
 
+    /// <summary>The conditions that CouchDB accepts but a file source could not run as CouchDB does: $regex and $mod.</summary>
+    private readonly List<MangoObject> _ported = [];
+
     private Selector(MangoObject normal)
     {
         _normal = normal;
-        CollectPaths(normal);
+        Collect(normal);
     }
 
     /// <summary>Normalises a replication document's selector; one CouchDB would refuse is an InvalidArgument naming what is wrong.</summary>
@@ -27,6 +30,23 @@ internal sealed class Selector
         return new Selector(SelectorNormalization.Normalize((MangoObject)MangoValue.From(json.RootElement)!));
     }
 
+    /// <summary>
+    /// For a source that applies the selector itself (a database file): refuses a <c>$regex</c>
+    /// .NET cannot compile (PCRE-only syntax, such as a possessive <c>a++</c>), and <c>$mod</c> by 0,
+    /// which CouchDB accepts and then fails the whole request on at the first integer it meets.
+    /// </summary>
+    public void RefuseWhatAFileCannotRun()
+    {
+        foreach (var condition in _ported)
+        {
+            condition.IsSingle(out var op, out var arg);
+            if (op == "$regex" && !MangoRegex.Compiles((string)arg!))
+                throw SelectorNormalization.BadArg(op, arg, "a regular expression .NET compiles: a database file source runs $regex with .NET");
+            if (op == "$mod" && ((MangoNumber)((object?[])arg!)[0]!).Integer!.Value.IsZero)
+                throw SelectorNormalization.BadArg(op, arg, "a divisor other than 0");
+        }
+    }
+
     /// <summary>Whether a document (as CouchDB gives it: _id, _rev, _deleted, the body, attachment stubs) matches.</summary>
     public bool Matches(MangoObject document) => _normal.Members.Count == 0 || Match(_normal, document, raw: false);
 
@@ -34,18 +54,19 @@ internal sealed class Selector
     /// Field names are parsed when a document is matched in CouchDB, which fails the request on an
     /// empty part (<c>a..b</c>); here that is found before the replication starts.
     /// </summary>
-    private void CollectPaths(object? selector)
+    private void Collect(object? selector)
     {
         switch (selector)
         {
             case object?[] items:
-                foreach (var item in items) CollectPaths(item);
+                foreach (var item in items) Collect(item);
                 break;
             case MangoObject o when o.IsSingle(out var key, out var arg):
                 if (key.Length > 0 && !key.StartsWith('$'))
                     _paths[key] = FieldPath.Parse(key) ?? throw CouchReplicationException.InvalidArgument("selector", $"invalid field name: {key}");
+                if (key is "$regex" or "$mod") _ported.Add(o);
                 // The arguments of comparisons are values, not selectors.
-                if (key is "$and" or "$or" or "$not" or "$elemMatch" or "$allMatch" or "$keyMapMatch" || !key.StartsWith('$')) CollectPaths(arg);
+                if (key is "$and" or "$or" or "$not" or "$elemMatch" or "$allMatch" or "$keyMapMatch" || !key.StartsWith('$')) Collect(arg);
                 break;
         }
     }

@@ -42,12 +42,12 @@ internal static class SelectorNormalization
             case "$type" or "$beginsWith":
                 return arg is string ? selector : throw BadArg(op, arg);
             case "$mod":
-                // CouchDB accepts a divisor of 0, then fails the whole request at the first integer it meets.
-                return arg is object?[] { Length: 2 } mod && mod[0] is MangoNumber { Integer: { IsZero: false } } && mod[1] is MangoNumber { IsInteger: true }
+                return arg is object?[] { Length: 2 } mod && mod[0] is MangoNumber { IsInteger: true } && mod[1] is MangoNumber { IsInteger: true }
                     ? selector
-                    : throw BadArg(op, arg, "[divisor, remainder], two integers, the divisor not 0");
+                    : throw BadArg(op, arg, "[divisor, remainder], two integers");
             case "$regex":
-                return arg is string pattern && MangoRegex.Compiles(pattern) ? selector : throw BadArg(op, arg, "a regular expression CouchDB (PCRE) and .NET both compile");
+                // Whether PCRE compiles it is for the server to say; a file source checks what it can run (Selector.RefuseWhatAFileCannotRun).
+                return arg is string ? selector : throw BadArg(op, arg);
             case "$size":
                 return arg is MangoNumber { Integer: { Sign: >= 0 } } ? selector : throw BadArg(op, arg, "a non-negative integer");
             case "$text":
@@ -127,7 +127,7 @@ internal static class SelectorNormalization
 
     private static CouchReplicationException Invalid(string problem) => CouchReplicationException.InvalidArgument("selector", problem);
 
-    private static CouchReplicationException BadArg(string op, object? arg, string? expected = null) =>
+    public static CouchReplicationException BadArg(string op, object? arg, string? expected = null) =>
         Invalid($"bad argument for operator {op}: {MangoValue.Text(arg)}" + (expected is null ? "" : $" (expected {expected})"));
 
     private static CouchReplicationException BadField(object? selector) => Invalid($"invalid field normalization on selector: {MangoValue.Text(selector)}");
