@@ -89,6 +89,7 @@ internal sealed partial class LocalCouchDatabase
         return new MangoObject(members);
     }
 
+    /// <summary>Attachment descriptions as CouchDB's stubs: without att_encoding_info it shows no encoding.</summary>
     private static MangoObject Stubs(JsonElement attachments) => new(attachments.EnumerateObject().Select(a =>
     {
         var stub = new List<KeyValuePair<string, object?>>();
