@@ -150,11 +150,60 @@ public abstract class SelectorOnFileTests<TServer>(TServer server) : ServerTests
         Assert.True(differences.Count == 0, $"{differences.Count} selectors differ:\n{string.Join("\n", differences)}");
     }
 
+    /// <summary>With winning_revs_only the selector is matched against each document's winner alone, which passes or not with it.</summary>
+    [ServerFact]
+    public async Task With_winning_revs_only_the_winner_alone_is_matched()
+    {
+        var sourceDb = await SeedAsync();
+        var file = _folder.File("winners.couchdb");
+        Assert.True((await RunAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = file, CreateTarget = true })).Ok);
+        var source = await Client.SnapshotAsync(sourceDb);
+
+        using var conflict = await Client.GetJsonAsync($"{sourceDb}/conflict");
+        var winner = conflict.RootElement.GetProperty("type").GetString();
+        foreach (var type in new[] { "a", "b" })
+        {
+            var selector = $$"""{"type": "{{type}}"}""";
+            var fromFile = await ReplicateWithAsync(file, selector, sourceDb, source, winningRevsOnly: true);
+            // Of the conflict, only the winner (the greater revision id, both being live) travels, if it matches.
+            Assert.Equal(winner == type, fromFile.ContainsKey("conflict"));
+            if (Server.IsCouchDb) Assert.Equal(await ReplicateWithAsync(Url(sourceDb), selector, sourceDb, source, winningRevsOnly: true), fromFile);
+        }
+    }
+
+    /// <summary>A continuous replication from a file filters what is written into the file while it runs.</summary>
+    [ServerFact]
+    public async Task A_continuous_replication_from_a_file_applies_the_selector_to_new_changes()
+    {
+        var sourceDb = await NewDbAsync("source", [new Dictionary<string, object?> { ["_id"] = "first", ["type"] = "a" }]);
+        var file = _folder.File("continuous.couchdb");
+        await RunAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = file, CreateTarget = true });
+        var targetDb = CouchServer.NewDbName("target");
+        var registry = new ReplicationRegistry();
+        var doc = new CouchReplicationDoc { Source = file, Target = Url(targetDb), CreateTarget = true, Continuous = true };
+        doc.SetField("selector", """{"type": "a"}""");
+        var task = (await registry.StartAsync(doc)).Task;
+
+        await Client.BulkDocsAsync(sourceDb,
+        [
+            new Dictionary<string, object?> { ["_id"] = "later-a", ["type"] = "a" },
+            new Dictionary<string, object?> { ["_id"] = "later-b", ["type"] = "b" },
+        ], newEdits: true);
+        await RunAsync(new CouchReplicationDoc { Source = Url(sourceDb), Target = file });
+        await Eventually.HappensAsync(async () => (await Client.StatusAsync(targetDb)) == System.Net.HttpStatusCode.OK
+            && (await Client.AllIdsAsync(targetDb)).SequenceEqual(["first", "later-a"]), "the type-a documents through the file");
+
+        registry.StopAll(TimeSpan.FromSeconds(30));
+        Assert.Equal(CouchReplicationState.Stopped, task.State);
+        Assert.Equal(["first", "later-a"], await Client.AllIdsAsync(targetDb));
+    }
+
     /// <summary>Replicates with the selector into a new database and returns its documents' trees, after checking that nothing of what passed whole was lost.</summary>
-    private async Task<IReadOnlyDictionary<string, string>> ReplicateWithAsync(string from, string selector, string sourceDb, IReadOnlyDictionary<string, string> source)
+    private async Task<IReadOnlyDictionary<string, string>> ReplicateWithAsync(string from, string selector, string sourceDb, IReadOnlyDictionary<string, string> source,
+        bool winningRevsOnly = false)
     {
         var targetDb = CouchServer.NewDbName("target");
-        var doc = new CouchReplicationDoc { Source = from, Target = Url(targetDb), CreateTarget = true };
+        var doc = new CouchReplicationDoc { Source = from, Target = Url(targetDb), CreateTarget = true, WinningRevsOnly = winningRevsOnly };
         doc.SetField("selector", selector);
         var result = await RunAsync(doc);
         Assert.True(result.Ok, $"{selector} from {from}");
@@ -162,7 +211,7 @@ public abstract class SelectorOnFileTests<TServer>(TServer server) : ServerTests
         var target = await Client.SnapshotAsync(targetDb);
         // A selector passes revisions, not documents: of a conflict only the matching leaves travel, so the
         // invariant holds for the documents that arrived whole; the comparison of the trees covers the rest.
-        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures, id => target.TryGetValue(id, out var tree) && tree == source[id]);
+        await NothingLost.AssertAsync(Client, sourceDb, targetDb, result.Failures, id => target.TryGetValue(id, out var tree) && tree == source[id], winningRevsOnly);
         return target;
     }
 
