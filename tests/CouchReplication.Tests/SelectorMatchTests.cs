@@ -151,4 +151,20 @@ public sealed class SelectorMatchTests
         Assert.Contains($"bad argument for operator {op}", error.Message);
         Assert.NotNull(FromFile(selector, source: "http://localhost:5984/source").Filter.Matcher);
     }
+
+    /// <summary>Without ICU strings would compare as ordinals, not as CouchDB collates them: a file source refuses rather than pass other revisions.</summary>
+    [Fact]
+    public async Task Without_ICU_a_selector_on_a_file_source_is_refused()
+    {
+        var (exitCode, _, error) = await ChildReplication.RunAsync(new Dictionary<string, string>
+        {
+            ["COUCH_REPLICATE_SOURCE"] = Path.Combine(Path.GetTempPath(), "never-opened.couchdb"),
+            ["COUCH_REPLICATE_TARGET"] = "http://127.0.0.1:1/target",
+            ["COUCH_REPLICATE_SELECTOR"] = """{"name": {"$gt": "B"}}""",
+            ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1",
+        }, Eventually.Limit);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("invariant globalization mode", error);
+    }
 }

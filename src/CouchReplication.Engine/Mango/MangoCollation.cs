@@ -15,6 +15,12 @@ internal static class MangoCollation
     // .NET's invariant culture is ICU's root locale on Linux and macOS, the collator CouchDB opens (ucol_open("")).
     private static readonly CompareInfo Uca = CultureInfo.InvariantCulture.CompareInfo;
 
+    /// <summary>
+    /// Whether strings collate by ICU here. In .NET's invariant globalization mode (no ICU
+    /// libraries, or DOTNET_SYSTEM_GLOBALIZATION_INVARIANT set) they compare as ordinals, "a" after "B".
+    /// </summary>
+    public static bool HasUnicodeCollation { get; } = Uca.Compare("a", "B", CompareOptions.None) < 0;
+
     public static int Compare(object? a, object? b)
     {
         var (rankA, rankB) = (Rank(a), Rank(b));

@@ -31,12 +31,15 @@ internal sealed class Selector
     }
 
     /// <summary>
-    /// For a source that applies the selector itself (a database file): refuses a <c>$regex</c>
+    /// For a source that applies the selector itself (a database file): refuses to run without ICU, a <c>$regex</c>
     /// .NET cannot compile (PCRE-only syntax, such as a possessive <c>a++</c>), and <c>$mod</c> by 0,
     /// which CouchDB accepts and then fails the whole request on at the first integer it meets.
     /// </summary>
     public void RefuseWhatAFileCannotRun()
     {
+        if (!MangoCollation.HasUnicodeCollation)
+            throw CouchReplicationException.InvalidArgument("selector",
+                "a database file source compares strings by Unicode collation, as CouchDB does, which needs ICU; this process runs in .NET's invariant globalization mode");
         foreach (var condition in _ported)
         {
             condition.IsSingle(out var op, out var arg);
