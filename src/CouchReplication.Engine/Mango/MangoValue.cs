@@ -90,8 +90,6 @@ internal static class MangoValue
 /// <summary>A JSON object's members in their order.</summary>
 internal sealed class MangoObject(IReadOnlyList<KeyValuePair<string, object?>> members)
 {
-    public static readonly MangoObject Empty = new([]);
-
     public IReadOnlyList<KeyValuePair<string, object?>> Members { get; } = members;
 
     public MangoObject(string key, object? value) : this([new KeyValuePair<string, object?>(key, value)])

@@ -127,6 +127,7 @@ internal static class SelectorNormalization
 
     private static CouchReplicationException Invalid(string problem) => CouchReplicationException.InvalidArgument("selector", problem);
 
+    /// <summary>CouchDB's bad_arg error, with what was expected where its message would leave one guessing.</summary>
     public static CouchReplicationException BadArg(string op, object? arg, string? expected = null) =>
         Invalid($"bad argument for operator {op}: {MangoValue.Text(arg)}" + (expected is null ? "" : $" (expected {expected})"));
 
