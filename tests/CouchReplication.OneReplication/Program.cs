@@ -2,7 +2,7 @@ using System.Text.Json;
 using CouchReplication;
 
 // Runs one one-shot replication, from COUCH_REPLICATE_SOURCE to COUCH_REPLICATE_TARGET (in the
-// environment: the URLs carry credentials), through the engine's public API as the cmdlets do, and
+// environment: the URLs carry credentials; COUCH_REPLICATE_SELECTOR, a selector), through the engine's public API as the cmdlets do, and
 // prints one JSON line: the result's counters, the process's peak working set and the GC heap limit
 // it ran under. A test starts it with the limits it sets (DOTNET_GCHeapHardLimit); an out-of-memory
 // failure ends it with a non-zero exit code.
@@ -12,6 +12,7 @@ var doc = new CouchReplicationDoc
     Target = Environment.GetEnvironmentVariable("COUCH_REPLICATE_TARGET"),
     CreateTarget = true,
 };
+if (Environment.GetEnvironmentVariable("COUCH_REPLICATE_SELECTOR") is { } selector) doc.SetField("selector", selector);
 var (task, _) = await new ReplicationRegistry().StartAsync(doc);
 var result = await task.GetResultAsync();
 var history = result.History[0];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CouchReplication.Tests.Servers;
 using Xunit.Abstractions;
@@ -56,33 +55,14 @@ public abstract class MemoryLimitTests<TServer>(TServer server, ITestOutputHelpe
     /// <summary>Runs the replication in the child process under <see cref="HeapLimit"/>; returns the JSON line it prints.</summary>
     private async Task<JsonDocument> ReplicateInChildAsync(string source, string target)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ChildAssembly());
-        start.Environment["COUCH_REPLICATE_SOURCE"] = source;
-        start.Environment["COUCH_REPLICATE_TARGET"] = target;
-        start.Environment["DOTNET_GCHeapHardLimit"] = HeapLimit.ToString("X");
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the replication's process.");
-        var stdout = child.StandardOutput.ReadToEndAsync();
-        var stderr = child.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(Limit);
-        try
+        var (exitCode, output, error) = await ChildReplication.RunAsync(new Dictionary<string, string>
         {
-            await child.WaitForExitAsync(limit.Token);
-        }
-        finally
-        {
-            if (!child.HasExited) child.Kill(entireProcessTree: true);
-        }
-        Assert.True(child.ExitCode == 0, $"The replication's process failed (exit code {child.ExitCode}): {await stderr}");
-        return JsonDocument.Parse(await stdout);
-    }
-
-    /// <summary>The child, built with the same configuration as this assembly (the test project references it).</summary>
-    private static string ChildAssembly()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var (framework, configuration) = (here.Name, here.Parent!.Name);
-        return Path.Combine(RepoPaths.Root, "tests", "CouchReplication.OneReplication", "bin", configuration, framework, "CouchReplication.OneReplication.dll");
+            ["COUCH_REPLICATE_SOURCE"] = source,
+            ["COUCH_REPLICATE_TARGET"] = target,
+            ["DOTNET_GCHeapHardLimit"] = HeapLimit.ToString("X"),
+        }, Limit);
+        Assert.True(exitCode == 0, $"The replication's process failed (exit code {exitCode}): {error}");
+        return JsonDocument.Parse(output);
     }
 }
 
