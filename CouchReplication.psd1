@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core')
     RequiredAssemblies     = @('CouchReplication.Engine.dll', 'Polly.Core.dll')
     FormatsToProcess       = @('CouchReplication.format.ps1xml')
-    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption')
+    CmdletsToExport        = @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption', 'Add-CouchDocument')
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()

@@ -7,10 +7,11 @@
     Pester: the Pester suites (tests/*.Tests.ps1) against the module as last built, with Pester
            restored from NuGet at the version tests/tools/PesterRestore.csproj pins, put first on
            PSModulePath (out/modules); prints the pwsh and Pester versions it ran with.
-    Demo:  builds, starts a throwaway pouchdb-server on loopback (tests/server), replicates sample
-           data between two databases, shows progress and the result, replicates again (nothing to
-           transfer), starts a continuous replication, shows it in Get-CouchActiveTask, stops it
-           through the pipeline and stops the server. Needs Node.js; no other setup.
+    Demo:  builds, writes sample documents into a database file (Add-CouchDocument), replicates
+           them into a second file, shows progress and the result, replicates again (nothing to
+           transfer), starts a continuous replication that picks up a new document, shows it in
+           Get-CouchActiveTask, stops it through the pipeline and compares the two databases. Needs
+           no server and no other setup; the files are removed at the end.
     Help:  builds, then writes en-US/CouchReplication.dll-Help.xml (MAML) from the cmdlets'
            parameters, their XML documentation and en-US/CouchReplication.Examples.psd1.
     Package: builds Release and writes out/package/CouchReplication (the module folder, ready for
@@ -19,6 +20,8 @@
     Package only: the project's public home, written into the packaged manifest (ProjectUri), the
     nuspec (projectUrl) and the packaged help, as every cmdlet's online link (Get-Help -Online). The
     manifest in the repository names none until the project has one.
+.PARAMETER NoBuild
+    Demo only: use the module as last built (out/CouchReplication) instead of building first.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Demo
 
@@ -38,7 +41,9 @@ param(
     [string] $Configuration = 'Release',
 
     [ValidateScript({ $_.IsAbsoluteUri -and $_.Scheme -in 'http', 'https' }, ErrorMessage = 'ProjectUri must be an absolute http or https URL, not "{0}".')]
-    [uri] $ProjectUri
+    [uri] $ProjectUri,
+
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -327,40 +332,41 @@ switch ($Task) {
         if ($result.FailedCount -gt 0 -or $result.Result -ne 'Passed') { exit 1 }
     }
     'Demo' {
-        Invoke-ModuleBuild
-        $serverDir = Join-Path $PSScriptRoot 'tests/server'
-        if (-not (Test-Path (Join-Path $serverDir 'node_modules'))) {
-            npm ci --prefix $serverDir --no-audit --no-fund --loglevel=error
-            if ($LASTEXITCODE) { throw "npm ci failed in $serverDir" }
-        }
+        if (-not $NoBuild) { Invoke-ModuleBuild }
         Import-Module $module -Force
-        Import-Module (Join-Path $PSScriptRoot 'tests/TestServer.psm1') -Force
-        $server = Start-TestCouchServer
+        # Database files in a folder of their own: no server, nothing to install, nothing left behind.
+        $work = Join-Path ([IO.Path]::GetTempPath()) "couchreplication-demo-$PID"
+        New-Item -ItemType Directory -Force $work | Out-Null
+        Push-Location $work
         try {
-            $source = New-TestDbName 'demo-source'
-            $target = New-TestDbName 'demo-target'
-            Invoke-TestCouch -Url $server.Url -Path $source -Method PUT | Out-Null
-            $docs = @(1..2000 | ForEach-Object { @{ _id = 'order-{0:D5}' -f $_; total = $_ * 3; status = 'open' } })
-            Invoke-TestCouch -Url $server.Url -Path "$source/_bulk_docs" -Method POST -Body @{ docs = $docs } | Out-Null
+            Write-Host "Writing 2000 sample orders into orders.couchdb, a database file (SQLite) in $work..."
+            1..2000 | ForEach-Object { @{ _id = 'order-{0:D5}' -f $_; total = $_ * 3; status = 'open' } } |
+                Add-CouchDocument ./orders.couchdb -CreateDatabase
 
-            Write-Host "Replicating 2000 documents from $source to $target on a local pouchdb-server..."
-            $result = Start-CouchReplication "$($server.Url)$source" "$($server.Url)$target" -CreateTarget -WorkerBatchSize 100
+            Write-Host 'Replicating them into a second database file, orders-copy.couchdb...'
+            $result = Start-CouchReplication ./orders.couchdb ./orders-copy.couchdb -CreateTarget -WorkerBatchSize 100
             $result | Format-List Ok, ReplicationId, SessionId, SourceLastSeq, DocsRead, DocsWritten, DocWriteFailures, Source, Target | Out-Host
 
             Write-Host 'Replicating again: the checkpoint says everything is there already.'
-            Start-CouchReplication "$($server.Url)$source" "$($server.Url)$target" | Format-List Ok, NoChanges, DocsWritten, SourceLastSeq | Out-Host
+            Start-CouchReplication ./orders.couchdb ./orders-copy.couchdb | Format-List Ok, NoChanges, DocsWritten, SourceLastSeq | Out-Host
 
-            Write-Host 'A continuous replication keeps the target in sync; a new document arrives within moments.'
-            $following = Start-CouchReplication "$($server.Url)$source" "$($server.Url)$target" -Continuous
-            Invoke-TestCouch -Url $server.Url -Path "$source/order-new" -Method PUT -Body @{ total = 42; status = 'open' } | Out-Null
+            Write-Host 'A continuous replication keeps the copy in sync; a new order arrives within moments.'
+            $following = Start-CouchReplication ./orders.couchdb ./orders-copy.couchdb -Continuous
+            Add-CouchDocument ./orders.couchdb @{ _id = 'order-new'; total = 42; status = 'open' }
             $deadline = (Get-Date).AddSeconds(30)
             while ($following.ToActiveTask().DocsWritten -lt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
             Get-CouchActiveTask | Out-Host
             Write-Host 'Stopping it (a final checkpoint is written):'
             Get-CouchActiveTask | Stop-CouchReplication -PassThru | Format-Table ReplicationId, State, DocsWritten, CheckpointedSourceSeq | Out-Host
+
+            Write-Host 'Is the copy complete? Compare-CouchDatabase checks every revision:'
+            Compare-CouchDatabase ./orders.couchdb ./orders-copy.couchdb | Format-List Identical, DocumentsChecked, RevisionsChecked, Differences | Out-Host
+            Write-Host 'The same commands take https:// URLs of CouchDB, Cloudant or PouchDB databases: see README.md.'
         }
         finally {
-            Stop-TestCouchServer $server
+            Get-CouchActiveTask | Stop-CouchReplication
+            Pop-Location
+            Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
         }
     }
 }

@@ -87,6 +87,20 @@
             Remarks = "Re-applies replications to another server's replicator, giving the endpoints' credentials again."
         }
     )
+    'Add-CouchDocument' = @(
+        @{
+            Code    = "1..100 | ForEach-Object { @{ _id = 'order-{0:D3}' -f `$_; total = `$_ * 3; status = 'open' } } | Add-CouchDocument ./orders.couchdb -CreateDatabase"
+            Remarks = 'Seeds a database file with 100 documents, no server needed: for a demo, or for a Pester test of a script that replicates.'
+        }
+        @{
+            Code    = "`$written = Add-CouchDocument ./settings.couchdb @{ _id = 'limits'; max = 10 } -CreateDatabase -PassThru`nAdd-CouchDocument ./settings.couchdb @{ _id = 'limits'; _rev = `$written.Rev; max = 20 }"
+            Remarks = 'Writes a document, then its next revision: an update names the revision it continues in _rev, as in CouchDB; without it the second write would be refused as a conflict.'
+        }
+        @{
+            Code    = "'{`"_id`": `"order-9001`", `"total`": 12}', '{`"_id`": `"order-9002`", `"total`": 30}' | Add-CouchDocument https://db1.example.com/orders -Credential `$cred -PassThru"
+            Remarks = 'Writes JSON documents into a database on a server and shows each id with its new revision.'
+        }
+    )
     'Compare-CouchDatabase' = @(
         @{
             Code    = 'Compare-CouchDatabase https://db1.example.com/orders https://db2.example.com/orders -SourceCredential $cred -TargetCredential $cred'

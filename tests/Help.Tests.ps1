@@ -4,7 +4,7 @@ BeforeAll {
     $script:common = [System.Management.Automation.Cmdlet]::CommonParameters
 }
 
-Describe 'Help for <_>' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption') {
+Describe 'Help for <_>' -ForEach @('New-CouchReplicationDoc', 'Start-CouchReplication', 'Get-CouchActiveTask', 'Stop-CouchReplication', 'Get-CouchReplicationDoc', 'Compare-CouchDatabase', 'Get-CouchReplicationOption', 'Set-CouchReplicationOption', 'Add-CouchDocument') {
     BeforeAll {
         $script:help = Get-Help $_ -Full
         $script:command = Get-Command $_

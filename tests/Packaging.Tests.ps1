@@ -43,7 +43,7 @@ Describe 'build.ps1 Package' {
         $info.LicenseUri | Should -Not -BeNullOrEmpty
         Join-Path $folder 'LICENSE' | Should -Exist
         $commands = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$folder/CouchReplication.psd1'; (Get-Command -Module CouchReplication).Name"
-        $commands | Sort-Object | Should -Be @('Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
+        $commands | Sort-Object | Should -Be @('Add-CouchDocument', 'Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
     }
 
     It 'writes a .nupkg with the nuspec and every module file' {
@@ -165,7 +165,7 @@ Describe 'Gallery round trip with PSResourceGet' -Skip:(-not $psResourceGet) {
         $result.InstalledVersion | Should -Be $manifest.ModuleVersion
         $result.InstalledLocation | Should -BeLike "$work*"
         $result.ModulePath | Should -BeLike "$work*CouchReplication.dll"
-        $result.Commands.Split(',') | Sort-Object | Should -Be @('Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
+        $result.Commands.Split(',') | Sort-Object | Should -Be @('Add-CouchDocument', 'Compare-CouchDatabase', 'Get-CouchActiveTask', 'Get-CouchReplicationDoc', 'Get-CouchReplicationOption', 'New-CouchReplicationDoc', 'Set-CouchReplicationOption', 'Start-CouchReplication', 'Stop-CouchReplication')
         $result.DocContinuous | Should -Be 'True'
     }
 

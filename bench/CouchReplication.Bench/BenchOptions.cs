@@ -31,8 +31,10 @@ internal sealed record BenchOptions
           --cmdlet-docs LIST      documents copied in the cmdlet phase, one run per size (default 20000; e.g. 20000,100000)
           --module PATH           the module the cmdlet phase imports (default: out/CouchReplication/CouchReplication.psd1,
                                   as the build assembles it)
-          --phases LIST           any of engine,server,raw,compare,latency,idle,many,cmdlet (default: all); compare times
-                                  Compare-CouchDatabase (revision level, then -Deep) on the engine's copy, copying first
+          --phases LIST           any of engine,server,raw,compare,backup,latency,idle,many,cmdlet (default: all); compare
+                                  times Compare-CouchDatabase (revision level, then -Deep) on the engine's copy, copying
+                                  first; backup copies the source into a database file and restores that file into a new
+                                  database, each against the engine's server-to-server copy, and sizes the file
           --help                  this text
 
         The engine and raw copy phases each run in a child process (this program with --measure PHASE
@@ -40,7 +42,7 @@ internal sealed record BenchOptions
         phase's peak memory is its own.
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "compare", "latency", "idle", "many", "cmdlet"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "compare", "backup", "latency", "idle", "many", "cmdlet"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }

@@ -31,7 +31,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             Print($"machine busy before the run: {Percent((await before.StopAsync()).MachineBusy)}");
         }
 
-        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw") || options.Runs("compare")) await CopiesAsync();
+        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw") || options.Runs("compare") || options.Runs("backup")) await CopiesAsync();
         if (options.Runs("latency")) await LatenciesAsync();
         if (options.Runs("idle")) await IdleAsync();
         if (options.Runs("many")) await ManyAsync();
@@ -77,6 +77,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
               + $"(write only: _bulk_docs new_edits:false, {Seeder.DocsPerRequest(options)} docs per request, {options.RawParallel} in flight)");
 
         var warmUpDb = Copies("engine") || options.Runs("raw") ? await SeedWarmUpAsync() : "";
+        using var files = new BackupFolder();
 
         var runs = new Dictionary<string, OneShotRun>();
         foreach (var phase in new[] { "engine", "server", "raw" }.Where(Copies))
@@ -117,10 +118,52 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
                   + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
         }
         if (options.Runs("compare") && engine is not null) await ComparesAsync(sourceDb, dbPrefix + "target-engine", engine, seed.Revisions);
+        if (options.Runs("backup") && engine is not null) await BackupAndRestoreAsync(sourceDb, warmUpDb, files.Path, engine, seed.Revisions);
     }
 
-    /// <summary>The engine copy runs for the compare phase too: a comparison needs a copy to compare with.</summary>
-    private bool Copies(string phase) => options.Runs(phase) || phase == "engine" && options.Runs("compare");
+    /// <summary>The engine copy runs for the compare and backup phases too: they are measured against it.</summary>
+    private bool Copies(string phase) => options.Runs(phase) || phase == "engine" && (options.Runs("compare") || options.Runs("backup"));
+
+    /// <summary>
+    /// A backup (the source into a database file) and a restore (the file into a new database), each
+    /// in a process of its own as the engine's copy is, against that copy's speed; then the file's
+    /// size against the source's after compaction (CouchDB reports it; pouchdb-server does not).
+    /// </summary>
+    private async Task BackupAndRestoreAsync(string sourceDb, string warmUpDb, string folder, OneShotRun copy, long revisions)
+    {
+        var file = System.IO.Path.Combine(folder, "backup.couchdb");
+        var restoredDb = dbPrefix + "target-restore";
+        await client.WaitUntilQuietAsync(QuietLimit);
+        var backup = await PhaseProcess.RunAsync("engine", client, server?.Id, options, sourceDb, file, warmUpDb, ct);
+        (await client.PutAsync(restoredDb)).Dispose();
+        await client.WaitUntilQuietAsync(QuietLimit);
+        // The restore warms up on the file the backup's warm-up wrote.
+        var restore = await PhaseProcess.RunAsync("engine", client, server?.Id, options, file, restoredDb, file + "-warm-up", ct);
+
+        Print();
+        Print($"{"database file (SQLite)",-44} {"docs/s",9} {"seconds",8} {"bench CPU",10} {"server CPU",11} {"vs server copy",15} {"peak WS",9} {"peak heap",10}");
+        foreach (var (name, run) in new[] { ("backup: server -> file", backup), ("restore: file -> new database", restore) })
+        {
+            var u = run.Usage;
+            Print($"{name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
+                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {run.DocsPerSecond / copy.DocsPerSecond,15:P0} "
+                  + $"{Mib(u.PeakWorkingSet),9} {Mib(u.PeakHeap),10}"
+                  + (run.RevisionsWritten == revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {revisions:N0} revisions written"));
+        }
+        var fileBytes = new[] { file, file + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        var compacted = await client.CompactedSizeAsync(sourceDb, QuietLimit);
+        Print($"file size: {Mib(fileBytes)}" + (compacted is { } size
+            ? $"; the source after compaction: {Mib(size)} ({(double)fileBytes / size:N2}x)"
+            : "; the source's size after compaction: n/a (the server does not report sizes.file)"));
+    }
+
+    /// <summary>A temporary folder for the backup phase's files, removed with them.</summary>
+    private sealed class BackupFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("couchreplication-bench-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
 
     /// <summary>
     /// Compare-CouchDatabase on the source and the engine's (complete) copy: the revision level,

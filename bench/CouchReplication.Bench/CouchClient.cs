@@ -128,6 +128,24 @@ internal sealed class CouchClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Compacts a database and returns its file size once compaction is done (<c>sizes.file</c>);
+    /// null when the server does not report it (pouchdb-server).
+    /// </summary>
+    public async Task<long?> CompactedSizeAsync(string db, TimeSpan limit)
+    {
+        (await PostAsync($"{db}/_compact", w => { w.WriteStartObject(); w.WriteEndObject(); })).Dispose();
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            using var info = await GetAsync(db);
+            var running = info.RootElement.TryGetProperty("compact_running", out var c) && c.ValueKind == JsonValueKind.True;
+            if (!running || DateTime.UtcNow > until)
+                return info.RootElement.TryGetProperty("sizes", out var sizes) && sizes.TryGetProperty("file", out var file) ? file.GetInt64() : null;
+            await Task.Delay(500, _stopping);
+        }
+    }
+
     /// <summary>Deletes every database whose name starts with <paramref name="prefix"/>.</summary>
     public async Task DeleteDatabasesAsync(string prefix)
     {

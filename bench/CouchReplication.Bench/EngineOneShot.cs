@@ -24,12 +24,20 @@ internal static class EngineOneShot
         return new OneShotRun("engine (this module)", options.Docs, result.DocsWritten, usage);
     }
 
-    /// <summary>The replication document of the copy, with the benchmark's tuning; the comparison phase checks the same.</summary>
+    /// <summary>
+    /// The replication document of the copy, with the benchmark's tuning; the comparison phase checks
+    /// the same. A database given as a full path is a database file (the backup phase), created by
+    /// the replication when it is the target.
+    /// </summary>
     public static CouchReplicationDoc Doc(CouchClient client, string sourceDb, string targetDb, BenchOptions options) => new()
     {
-        Source = client.DbUrl(sourceDb),
-        Target = client.DbUrl(targetDb),
+        Source = IsFile(sourceDb) ? sourceDb : client.DbUrl(sourceDb),
+        Target = IsFile(targetDb) ? targetDb : client.DbUrl(targetDb),
+        CreateTarget = IsFile(targetDb) ? true : null,
         WorkerProcesses = options.Workers,
         WorkerBatchSize = options.BatchSize,
     };
+
+    /// <summary>Whether a phase's database is a database file: database names are never full paths.</summary>
+    public static bool IsFile(string db) => Path.IsPathRooted(db);
 }

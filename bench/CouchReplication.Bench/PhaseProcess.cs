@@ -64,9 +64,11 @@ internal static class PhaseProcess
     {
         var measure = options.Measure!;
         var warmTarget = measure.TargetDb + "-warm-up";
-        (await client.PutAsync(warmTarget)).Dispose();
+        // A file target's warm-up copy is kept: the restore phase warms up on it.
+        var toFile = EngineOneShot.IsFile(warmTarget);
+        if (!toFile) (await client.PutAsync(warmTarget)).Dispose();
         await CopyAsync(measure.Phase, client, server, measure.WarmUpDb, warmTarget, options, ct);
-        (await client.DeleteAsync(warmTarget)).Dispose();
+        if (!toFile) (await client.DeleteAsync(warmTarget)).Dispose();
         var run = await CopyAsync(measure.Phase, client, server, measure.SourceDb, measure.TargetDb, options, ct);
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(run));
     }

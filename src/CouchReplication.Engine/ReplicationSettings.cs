@@ -87,8 +87,9 @@ internal sealed record ReplicationSettings
             throw CouchReplicationException.InvalidArgument("source and target", $"are the same database ({source.DatabaseUri})");
 
         var filter = ChangesFilter.From(doc);
-        if (source.FilePath is not null && filter.Kind is not (ChangesFilterKind.None or ChangesFilterKind.DocIds))
-            throw LocalFile.LocalCouchDatabase.Unfiltered(filter);
+        if (source.FilePath is not null && filter.Kind is not (ChangesFilterKind.None or ChangesFilterKind.DocIds or ChangesFilterKind.Selector))
+            throw LocalFile.LocalCouchDatabase.Unfiltered();
+        if (source.FilePath is not null) filter.Matcher?.RefuseWhatAFileCannotRun();
 
         foreach (var name in doc.AdditionalFields.Keys.Where(n => !WrittenByCouchDb.Contains(n)))
             warnings.Add($"Unknown replication document field '{name}' is kept but has no effect.");

@@ -63,7 +63,8 @@ internal sealed class ReplicationDocParameters
         return full;
     }
 
-    private static string? FullPath(string? url, PathIntrinsics paths)
+    /// <summary>A database file path made full against PowerShell's location; a URL as it is.</summary>
+    internal static string? FullPath(string? url, PathIntrinsics paths)
     {
         if (!CouchReplicationDoc.IsDatabaseFile(url) || url!.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return url;
         try

@@ -2,10 +2,11 @@ using System.Text.Json;
 using CouchReplication;
 
 // Runs one one-shot replication, from COUCH_REPLICATE_SOURCE to COUCH_REPLICATE_TARGET (in the
-// environment: the URLs carry credentials; either may be a database file's path), through the
-// engine's public API as the cmdlets do, and prints one JSON line: the result's counters, the
-// process's peak working set and the GC heap limit it ran under. A test starts it with the limits
-// it sets (DOTNET_GCHeapHardLimit); an out-of-memory failure ends it with a non-zero exit code.
+// environment: the URLs carry credentials; either may be a database file's path;
+// COUCH_REPLICATE_SELECTOR, a selector), through the engine's public API as the cmdlets do, and
+// prints one JSON line: the result's counters, the process's peak working set and the GC heap limit
+// it ran under. A test starts it with the limits it sets (DOTNET_GCHeapHardLimit); an out-of-memory
+// failure ends it with a non-zero exit code.
 // COUCH_REPLICATE_CHECKPOINT_INTERVAL, _WORKER_BATCH_SIZE and _WORKER_PROCESSES set those fields;
 // with COUCH_REPLICATE_REPORT_CHECKPOINTS set, a line {"checkpointed": seq} is printed each time
 // a checkpoint is written, for a test that kills the process after one (KilledBackupTests).
@@ -18,6 +19,7 @@ var doc = new CouchReplicationDoc
     WorkerBatchSize = Number("COUCH_REPLICATE_WORKER_BATCH_SIZE"),
     WorkerProcesses = Number("COUCH_REPLICATE_WORKER_PROCESSES"),
 };
+if (Environment.GetEnvironmentVariable("COUCH_REPLICATE_SELECTOR") is { } selector) doc.SetField("selector", selector);
 var (task, _) = await new ReplicationRegistry().StartAsync(doc);
 var completion = task.GetResultAsync();
 if (Environment.GetEnvironmentVariable("COUCH_REPLICATE_REPORT_CHECKPOINTS") is not null)

@@ -240,6 +240,7 @@ public sealed class CouchApiTests
         public Task<ReadAnswer<IReadOnlyList<RevisionEntry>>> OpenRevsAsync(string id, IReadOnlyList<string> revs, bool withAttachments, CancellationToken ct) => throw new NotSupportedException();
         public Task<IRevisionParts> OpenRevisionWithAttachmentsAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct) => throw new NotSupportedException();
         public Task<CouchDocWriteFailure?> PutWithAttachmentsAsync(RevisionWithAttachments revision, CancellationToken ct) => throw new NotSupportedException();
+        public Task<IReadOnlyList<CouchDocumentWrite>> SaveAsync(IReadOnlyList<System.Text.Json.JsonElement> docs, CancellationToken ct) => throw new NotSupportedException();
         public Task<ReplicationLog?> ReadReplicationLogAsync(string replicationId, CancellationToken ct) => throw new NotSupportedException();
         public Task<string?> WriteReplicationLogAsync(string replicationId, string? rev, string sessionId, Seq sourceLastSeq,
             IReadOnlyList<CouchReplicationHistoryEntry> history, CancellationToken ct) => throw new NotSupportedException();

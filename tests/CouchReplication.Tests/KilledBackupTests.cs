@@ -106,8 +106,10 @@ public abstract class KilledBackupTests<TServer>(TServer server, ITestOutputHelp
     /// </summary>
     private async Task<List<string>> BackUpUntilKilledAsync(string source, string file)
     {
-        using var child = ChildReplication.Start(source, file, new Dictionary<string, string>
+        using var child = ChildReplication.Start(new Dictionary<string, string>
         {
+            ["COUCH_REPLICATE_SOURCE"] = source,
+            ["COUCH_REPLICATE_TARGET"] = file,
             ["COUCH_REPLICATE_CHECKPOINT_INTERVAL"] = "100",
             ["COUCH_REPLICATE_WORKER_BATCH_SIZE"] = "20",
             ["COUCH_REPLICATE_WORKER_PROCESSES"] = "1",

@@ -12,11 +12,11 @@ namespace CouchReplication.Tests;
 /// </summary>
 public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TServer>(server), IDisposable where TServer : CouchServer
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("couchreplication-localfile-").FullName;
+    private readonly FileFolder _folder = new();
 
     protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
 
-    private string FilePath(string name) => Path.Combine(_folder, name);
+    private string FilePath(string name) => _folder.File(name);
 
     private static Dictionary<string, object?> Inline(string contentType, byte[] data) =>
         new() { ["content_type"] = contentType, ["data"] = Convert.ToBase64String(data) };
@@ -193,7 +193,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         Assert.Equal(FilePath("a.couchdb"), Of(new Uri(FilePath("a.couchdb")).AbsoluteUri).Source.FilePath);
         Assert.Equal(FilePath("a.couchdb"), Of(FilePath("a.couchdb")).Source.Redacted);
         Assert.Null(Of("http://localhost:5984/db").Source.FilePath);
-        Assert.Equal(CouchErrorKind.InvalidArgument, Assert.Throws<CouchReplicationException>(() => Of(_folder)).Kind);
+        Assert.Equal(CouchErrorKind.InvalidArgument, Assert.Throws<CouchReplicationException>(() => Of(_folder.Path)).Kind);
     }
 
     [Fact]
@@ -235,8 +235,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        _folder.Dispose();
         GC.SuppressFinalize(this);
     }
 }

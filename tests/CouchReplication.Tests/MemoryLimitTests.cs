@@ -107,20 +107,14 @@ public abstract class MemoryLimitTests<TServer>(TServer server, ITestOutputHelpe
     /// <summary>Runs the replication in the child process under <see cref="HeapLimit"/>; returns the JSON line it prints.</summary>
     private async Task<JsonDocument> ReplicateInChildAsync(string source, string target)
     {
-        using var child = ChildReplication.Start(source, target, new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = HeapLimit.ToString("X") });
-        var stdout = child.StandardOutput.ReadToEndAsync();
-        var stderr = child.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(Limit);
-        try
+        var (exitCode, output, error) = await ChildReplication.RunAsync(new Dictionary<string, string>
         {
-            await child.WaitForExitAsync(limit.Token);
-        }
-        finally
-        {
-            if (!child.HasExited) child.Kill(entireProcessTree: true);
-        }
-        Assert.True(child.ExitCode == 0, $"The replication's process failed (exit code {child.ExitCode}): {await stderr}");
-        return JsonDocument.Parse(await stdout);
+            ["COUCH_REPLICATE_SOURCE"] = source,
+            ["COUCH_REPLICATE_TARGET"] = target,
+            ["DOTNET_GCHeapHardLimit"] = HeapLimit.ToString("X"),
+        }, Limit);
+        Assert.True(exitCode == 0, $"The replication's process failed (exit code {exitCode}): {error}");
+        return JsonDocument.Parse(output);
     }
 }
 

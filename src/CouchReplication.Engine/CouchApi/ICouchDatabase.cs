@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CouchReplication.Json;
 
 namespace CouchReplication.CouchApi;
@@ -70,6 +71,13 @@ internal interface ICouchDatabase : IDisposable
     /// <c>_bulk_docs</c> with <c>new_edits=false</c>: writes revisions as they are, with their history.
     /// </summary>
     Task<BulkDocsAnswer> BulkDocsAsync(IReadOnlyList<DocRevision> revisions, CancellationToken ct);
+
+    /// <summary>
+    /// <c>_bulk_docs</c> with new edits, as an application writes: each document a new one (no
+    /// <c>_rev</c>) or the next revision of the leaf its <c>_rev</c> names, given a new revision id by
+    /// the database; answered per document, in order, with the new revision or why it was refused.
+    /// </summary>
+    Task<IReadOnlyList<CouchDocumentWrite>> SaveAsync(IReadOnlyList<JsonElement> docs, CancellationToken ct);
 
     /// <summary>
     /// Writes one revision with its attachments streamed from the database it is read from

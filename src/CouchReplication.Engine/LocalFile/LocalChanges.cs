@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
 using CouchReplication.CouchApi;
 using CouchReplication.Json;
+using CouchReplication.Mango;
 using CouchReplication.Protocol;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +10,8 @@ namespace CouchReplication.LocalFile;
 
 /// <summary>
 /// The changes feed of a database file: one row per document at the sequence of its last change,
-/// with every leaf revision (style=all_docs) or the winner only; integer sequences, as PouchDB's.
+/// with every leaf revision (style=all_docs) or the winner only, those the filter passes (doc_ids,
+/// or a Mango selector matched as CouchDB matches it); integer sequences, as PouchDB's.
 /// The continuous feed reads what was written since, and waits for the next write or a heartbeat.
 /// </summary>
 internal sealed partial class LocalCouchDatabase
@@ -48,26 +51,57 @@ internal sealed partial class LocalCouchDatabase
             rows++;
             var id = row.GetString(0);
             last = row.GetInt64(1);
-            if (!Passes(request.Filter, id)) continue;
             var tree = RevisionTree.Parse(row.GetString(2));
-            changes.Add((last, new Change(id, request.WinningRevsOnly ? [tree.Winner] : tree.Leaves)));
+            var passing = Passing(c, request.Filter, id, tree, request.WinningRevsOnly ? [tree.Winner] : tree.Leaves);
+            if (passing.Count > 0) changes.Add((last, new Change(id, passing)));
         }
         return (changes, rows, last);
     }
 
-    /// <summary>Whether the filter passes a document; the filters a file cannot apply are refused before a replication starts.</summary>
-    private static bool Passes(ChangesFilter filter, string id) => filter.Kind switch
-    {
-        ChangesFilterKind.None => true,
-        ChangesFilterKind.DocIds => filter.DocIds!.Contains(id, StringComparer.Ordinal),
-        _ => throw Unfiltered(filter),
-    };
+    /// <summary>
+    /// The revisions of a document the filter passes; the filters a file cannot apply are refused
+    /// before a replication starts. A selector is matched against each revision on its own, as
+    /// CouchDB does with style=all_docs: of a conflict only the leaves that match travel, and a
+    /// deletion only when its tombstone's body still matches.
+    /// </summary>
+    private static IReadOnlyList<string> Passing(SqliteConnection c, ChangesFilter filter, string id, RevisionTree tree, IReadOnlyList<string> revs) =>
+        filter.Kind switch
+        {
+            ChangesFilterKind.None => revs,
+            ChangesFilterKind.DocIds => filter.DocIds!.Contains(id, StringComparer.Ordinal) ? revs : [],
+            // A revision without a body is left out, as CouchDB leaves out one it cannot open.
+            ChangesFilterKind.Selector => revs.Where(rev => ReadBody(c, id, rev) is { } body && filter.Matcher!.Matches(AsCouchDbGives(id, rev, tree.IsDeleted(rev), body))).ToList(),
+            _ => throw Unfiltered(),
+        };
 
-    /// <summary>The error for a filter a database file source cannot apply.</summary>
-    internal static CouchReplicationException Unfiltered(ChangesFilter filter) => filter.Kind == ChangesFilterKind.Selector
-        ? CouchReplicationException.InvalidArgument("selector", "a database file source cannot apply a Mango selector yet; use doc_ids")
-        : CouchReplicationException.InvalidArgument("filter",
-            "a database file source cannot run a design document's JavaScript (a filter function or _view); use doc_ids");
+    /// <summary>
+    /// A revision as CouchDB hands it to the selector (<c>couch_doc:to_json_obj</c> without
+    /// options): <c>_id</c>, <c>_rev</c>, <c>_deleted</c> when deleted, the body, and the
+    /// attachments last as stubs.
+    /// </summary>
+    private static MangoObject AsCouchDbGives(string id, string rev, bool deleted, string body)
+    {
+        using var stored = JsonDocument.Parse(body);
+        var members = new List<KeyValuePair<string, object?>> { new("_id", id), new("_rev", rev) };
+        if (deleted) members.Add(new("_deleted", true));
+        foreach (var field in stored.RootElement.EnumerateObject())
+            members.Add(new(field.Name, field.Name == "_attachments" ? Stubs(field.Value) : MangoValue.From(field.Value)));
+        return new MangoObject(members);
+    }
+
+    /// <summary>Attachment descriptions as CouchDB's stubs: without att_encoding_info it shows no encoding.</summary>
+    private static MangoObject Stubs(JsonElement attachments) => new(attachments.EnumerateObject().Select(a =>
+    {
+        var stub = new List<KeyValuePair<string, object?>>();
+        foreach (var name in new[] { "content_type", "revpos", "digest", "length" })
+            if (a.Value.TryGetProperty(name, out var value)) stub.Add(new(name, MangoValue.From(value)));
+        stub.Add(new("stub", true));
+        return new KeyValuePair<string, object?>(a.Name, new MangoObject(stub));
+    }).ToArray());
+
+    /// <summary>The error for a filter a database file source cannot apply: one that runs a design document's JavaScript.</summary>
+    internal static CouchReplicationException Unfiltered() => CouchReplicationException.InvalidArgument("filter",
+        "a database file source cannot run a design document's JavaScript (a filter function or _view); use doc_ids or selector");
 
     /// <summary>A file's sequences are integers; one from another database (a CouchDB string) is refused.</summary>
     private long SinceOf(ChangesRequest request) =>

@@ -15,6 +15,7 @@ internal sealed class ChangesFilter
         Kind = kind;
         DocIds = docIds;
         Selector = selector;
+        Matcher = selector is null ? null : Mango.Selector.Parse(selector);
         Name = name;
         QueryParams = queryParams ?? new Dictionary<string, object?>();
     }
@@ -22,6 +23,9 @@ internal sealed class ChangesFilter
     public ChangesFilterKind Kind { get; }
     public IReadOnlyList<string>? DocIds { get; }
     public IDictionary<string, object?>? Selector { get; }
+
+    /// <summary>The selector normalised as CouchDB normalises it, for a source that applies it itself (a database file); parsing it refuses an invalid one.</summary>
+    public Mango.Selector? Matcher { get; }
 
     /// <summary>The filter function as <c>ddoc/name</c>, or the view as <c>ddoc/view</c>.</summary>
     public string? Name { get; }
