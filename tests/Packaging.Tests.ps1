@@ -57,6 +57,22 @@ Describe 'build.ps1 Package' {
         $package.Nuspec.package.metadata.tags | Should -Match 'PSCmdlet_Start-CouchReplication'
     }
 
+    It 'ships SQLite''s native library for each platform the module supports, in the folder and the .nupkg' {
+        $libraries = @{
+            'linux-x64' = 'libe_sqlite3.so'; 'linux-arm64' = 'libe_sqlite3.so'; 'linux-musl-x64' = 'libe_sqlite3.so'
+            'win-x64' = 'e_sqlite3.dll'; 'win-arm64' = 'e_sqlite3.dll'
+            'osx-x64' = 'libe_sqlite3.dylib'; 'osx-arm64' = 'libe_sqlite3.dylib'
+        }
+        $names = (Read-Nupkg).Names
+        foreach ($rid in $libraries.Keys) {
+            $library = "runtimes/$rid/native/$($libraries[$rid])"
+            Join-Path $folder $library | Should -Exist
+            (Get-Item (Join-Path $folder $library)).Length | Should -BeGreaterThan 100KB
+            $names | Should -Contain $library
+        }
+        (Get-ChildItem (Join-Path $folder 'runtimes') -Directory).Name | Sort-Object | Should -Be ($libraries.Keys | Sort-Object)
+    }
+
     It 'writes -ProjectUri into the packaged manifest and the nuspec, and refuses one that is not an http(s) URL' {
         $uri = 'https://example.invalid/couchreplication'
         $output = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package -ProjectUri $uri 2>&1

@@ -39,10 +39,14 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
                 ["compressible.txt"] = Inline("text/plain", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the same line again and again\n", 20000)))),
                 ["small.bin"] = Inline("application/octet-stream", binary[..1000]),
                 ["large.bin"] = Inline("application/octet-stream", binary),
+                [AwkwardName] = Inline("application/octet-stream", binary[1000..]),
             },
         });
         return db;
     }
+
+    /// <summary>A large attachment's name with what a multipart part header must carry: spaces, a semicolon, quotes, non-ASCII.</summary>
+    private const string AwkwardName = "large ünïcödé; \"quoted\" 日本.bin";
 
     private static CouchReplicationDoc Between(string source, string target) => new() { Source = source, Target = target, CreateTarget = true };
 
@@ -66,7 +70,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         Assert.Equal(direct.Keys, restored.Keys);
         foreach (var (id, tree) in direct) Assert.True(tree == restored[id], $"{id}:\ndirect   {tree}\nrestored {restored[id]}");
         Assert.DoesNotContain(restored.Keys, id => id.StartsWith("_local/", StringComparison.Ordinal));
-        foreach (var name in new[] { "compressible.txt", "small.bin", "large.bin" })
+        foreach (var name in new[] { "compressible.txt", "small.bin", "large.bin", AwkwardName })
             Assert.Equal(await Client.AttachmentHashAsync(sourceDb, "attached", name), await Client.AttachmentHashAsync(restoredDb, "attached", name));
         await NothingLost.AssertAsync(Client, sourceDb, restoredDb);
 

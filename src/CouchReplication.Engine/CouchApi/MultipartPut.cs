@@ -15,7 +15,7 @@ internal sealed partial class HttpCouchDatabase
     public async Task<CouchDocWriteFailure?> PutWithAttachmentsAsync(RevisionWithAttachments revision, CancellationToken ct)
     {
         var doc = revision.Revision;
-        var body = new MultipartRelatedBody(revision.Json, FollowingLengths(doc.Body), revision.NextAttachment);
+        var body = new MultipartRelatedBody(revision.Json, FollowingParts(doc.Body), revision.NextAttachment);
         try
         {
             using var answer = await _http.SendOnceAsync(HttpMethod.Put, new QueryString(DocPath.Of(doc.Id)).Add("new_edits", "false").ToString(), body, ct);
@@ -27,10 +27,10 @@ internal sealed partial class HttpCouchDatabase
         }
     }
 
-    /// <summary>The byte lengths of the attachments that follow the JSON, in the document's order (as stored: the encoded length of a compressed one).</summary>
-    private static List<long> FollowingLengths(JsonElement doc) =>
+    /// <summary>The names and byte lengths of the attachments that follow the JSON, in the document's order (as stored: the encoded length of a compressed one).</summary>
+    private static List<FollowingPart> FollowingParts(JsonElement doc) =>
         doc.ObjectOf("_attachments") is { } attachments
-            ? attachments.EnumerateObject().Select(a => a.Value).Where(a => a.BoolOf("follows") == true)
-                .Select(a => a.GetProperty(a.Field("encoding") is null ? "length" : "encoded_length").GetInt64()).ToList()
+            ? attachments.EnumerateObject().Where(a => a.Value.BoolOf("follows") == true)
+                .Select(a => new FollowingPart(a.Name, a.Value.GetProperty(a.Value.Field("encoding") is null ? "length" : "encoded_length").GetInt64())).ToList()
             : [];
 }

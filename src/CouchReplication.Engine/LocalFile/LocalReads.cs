@@ -58,17 +58,10 @@ internal sealed partial class LocalCouchDatabase
                 parts.Enqueue(new PlainRevisions([revision], NotOwned.Instance));
                 continue;
             }
-            if (!following.Any(f => f.Encoded))
-            {
-                // Data as it is travels inline, as pouchdb-server gives it: every kind of target
-                // takes that, where some (pouchdb-server) refuse a multipart PUT.
-                var inline = await ReadBulkAsync([new RevisionRequest(revision.Id, revision.Rev!, attsSince)], latest: false, AttachmentForm.Inline, ct);
-                parts.Enqueue(new PlainRevisions(inline.Value.SelectMany(r => r.Entries).Select(e => e.Revision).OfType<DocRevision>().ToList(), inline));
-                continue;
-            }
-            var next = new Queue<string>(following.Select(f => f.Digest));
+            // Each attachment streams from the file a piece at a time, whatever its size or encoding.
+            var next = new Queue<string>(following);
             parts.Enqueue(new RevisionWithAttachments(revision, JsonSerializer.SerializeToUtf8Bytes(revision.Body),
-                async token => next.Count == 0 ? null : new MemoryStream((await UseAsync(c => AttachmentOf(c, next.Dequeue()), token)).Data)));
+                async token => next.Count == 0 ? null : await UseAsync(c => StreamOf(c, next.Dequeue()), token)));
         }
         return new RevisionParts(parts, answer);
     }
@@ -145,15 +138,23 @@ internal sealed partial class LocalCouchDatabase
     private string BodyOf(SqliteConnection c, string id, string rev) =>
         ReadBody(c, id, rev) ?? throw new CouchReplicationException(CouchErrorKind.RevisionUnreadable, $"The {_role} {_path} has no body for {id} {rev}.", url: _path);
 
-    private StoredAttachment AttachmentOf(SqliteConnection c, string digest)
+    private StoredAttachment AttachmentOf(SqliteConnection c, string digest) =>
+        ReadAttachment(c, digest, "encoding, data", row => new StoredAttachment(row.IsDBNull(0) ? null : row.GetString(0), (byte[])row[1]));
+
+    /// <summary>An attachment's data as a stream that reads it from the file a piece at a time.</summary>
+    private Stream StreamOf(SqliteConnection c, string digest) =>
+        ReadAttachment(c, digest, "rowid, length(data)", row => new StoredAttachmentStream(File, row.GetInt64(0), row.GetInt64(1)));
+
+    /// <summary>Reads <paramref name="columns"/> of the attachment with <paramref name="digest"/>; one the file lacks is unreadable.</summary>
+    private T ReadAttachment<T>(SqliteConnection c, string digest, string columns, Func<SqliteDataReader, T> read)
     {
         using var command = c.CreateCommand();
-        command.CommandText = "SELECT encoding, data FROM attachments WHERE digest = $digest";
+        command.CommandText = $"SELECT {columns} FROM attachments WHERE digest = $digest";
         command.Parameters.AddWithValue("$digest", digest);
         using var row = command.ExecuteReader();
         if (!row.Read())
             throw new CouchReplicationException(CouchErrorKind.RevisionUnreadable, $"The {_role} {_path} has no attachment with digest {digest}.", url: _path);
-        return new StoredAttachment(row.IsDBNull(0) ? null : row.GetString(0), (byte[])row[1]);
+        return read(row);
     }
 
     /// <summary>The parts of one read, one revision each; the answer they point into is disposed with them.</summary>

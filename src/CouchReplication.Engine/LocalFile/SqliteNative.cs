@@ -34,9 +34,16 @@ internal static class SqliteNative
 
     private static string RuntimeId()
     {
-        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : IsMusl() ? "linux-musl" : "linux";
         return os + "-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
     }
+
+    /// <summary>
+    /// Whether this Linux's C library is musl (Alpine), whose e_sqlite3 is built apart: the runtime
+    /// says so in its identifier (linux-musl-x64) when it is a musl build, as pwsh on Alpine is.
+    /// </summary>
+    private static bool IsMusl() =>
+        OperatingSystem.IsLinux() && RuntimeInformation.RuntimeIdentifier.StartsWith("linux-musl-", StringComparison.Ordinal);
 
     private static string FileName() =>
         OperatingSystem.IsWindows() ? "e_sqlite3.dll" : OperatingSystem.IsMacOS() ? "libe_sqlite3.dylib" : "libe_sqlite3.so";

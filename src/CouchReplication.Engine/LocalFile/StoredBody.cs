@@ -119,15 +119,15 @@ internal static class StoredBody
 
     /// <summary>
     /// The attachments that follow a revision's JSON, in its order: those newer than generation
-    /// <paramref name="known"/>, by digest, and whether each is stored encoded.
+    /// <paramref name="known"/>, by digest.
     /// </summary>
-    public static List<(string Digest, bool Encoded)> Following(string body, long known)
+    public static List<string> Following(string body, long known)
     {
         using var stored = JsonDocument.Parse(body);
         return stored.RootElement.ObjectOf("_attachments") is { } attachments
             ? attachments.EnumerateObject().Select(a => a.Value)
                 .Where(a => a.LongOf("revpos") is not { } revpos || revpos > known)
-                .Select(a => (a.StringOf("digest") ?? "", a.Field("encoding") is not null)).ToList()
+                .Select(a => a.StringOf("digest") ?? "").ToList()
             : [];
     }
 

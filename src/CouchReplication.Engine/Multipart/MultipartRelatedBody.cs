@@ -9,22 +9,25 @@ namespace CouchReplication.Multipart;
 /// A document with attachments as CouchDB takes it in <c>PUT /db/doc?new_edits=false</c>:
 /// multipart/related, the document's JSON first (its attachments marked <c>"follows": true</c>),
 /// then each attachment's bytes in the same order, copied from their source streams as they are
-/// sent, so an attachment is never held in memory whole.
+/// sent, so an attachment is never held in memory whole. Each attachment's part is named by a
+/// <c>Content-Disposition</c> header, as CouchDB's replicator sends it: CouchDB takes the parts in
+/// order, but pouchdb-server (multiparty) takes a part without a file name for the document's JSON
+/// and fails on the attachment's bytes.
 /// </summary>
 internal sealed class MultipartRelatedBody : HttpContent, CouchReplication.Http.IStreamedBody
 {
     private readonly byte[] _json;
-    private readonly IReadOnlyList<long> _lengths;
+    private readonly IReadOnlyList<FollowingPart> _parts;
     private readonly Func<CancellationToken, Task<Stream?>> _nextAttachment;
     private readonly string _boundary = Guid.NewGuid().ToString("N");
 
     /// <param name="json">The document, UTF-8 JSON.</param>
-    /// <param name="lengths">The byte length of each following attachment, in order (the encoded length for a compressed one).</param>
+    /// <param name="parts">The name and byte length of each following attachment, in order (the encoded length for a compressed one).</param>
     /// <param name="nextAttachment">Gives the stream of the next attachment, in order.</param>
-    public MultipartRelatedBody(byte[] json, IReadOnlyList<long> lengths, Func<CancellationToken, Task<Stream?>> nextAttachment)
+    public MultipartRelatedBody(byte[] json, IReadOnlyList<FollowingPart> parts, Func<CancellationToken, Task<Stream?>> nextAttachment)
     {
         _json = json;
-        _lengths = lengths;
+        _parts = parts;
         _nextAttachment = nextAttachment;
         Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/related; boundary=\"{_boundary}\"");
     }
@@ -36,9 +39,9 @@ internal sealed class MultipartRelatedBody : HttpContent, CouchReplication.Http.
     {
         await stream.WriteAsync(Ascii($"--{_boundary}\r\nContent-Type: application/json\r\n\r\n"), ct);
         await stream.WriteAsync(_json, ct);
-        foreach (var length in _lengths)
+        foreach (var (name, length) in _parts)
         {
-            await stream.WriteAsync(Ascii($"\r\n--{_boundary}\r\n\r\n"), ct);
+            await stream.WriteAsync(PartHeader(name), ct);
             var attachment = await _nextAttachment(ct)
                 ?? throw new InvalidDataException("The source sent fewer attachments than its document announces.");
             var copied = await CopyAsync(attachment, stream, ct);
@@ -55,7 +58,7 @@ internal sealed class MultipartRelatedBody : HttpContent, CouchReplication.Http.
     protected override bool TryComputeLength(out long length)
     {
         length = Ascii($"--{_boundary}\r\nContent-Type: application/json\r\n\r\n").Length + _json.Length
-            + _lengths.Sum(l => Ascii($"\r\n--{_boundary}\r\n\r\n").Length + l)
+            + _parts.Sum(p => PartHeader(p.Name).Length + p.Length)
             + Ascii($"\r\n--{_boundary}--").Length;
         return true;
     }
@@ -81,5 +84,12 @@ internal sealed class MultipartRelatedBody : HttpContent, CouchReplication.Http.
         }
     }
 
+    /// <summary>The boundary and headers before an attachment's bytes: its name as RFC 5987 gives any name in ASCII.</summary>
+    private byte[] PartHeader(string name) =>
+        Ascii($"\r\n--{_boundary}\r\nContent-Disposition: attachment; filename*=utf-8''{Uri.EscapeDataString(name)}\r\n\r\n");
+
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
 }
+
+/// <summary>An attachment that follows a document's JSON: its name and its byte length as sent.</summary>
+internal readonly record struct FollowingPart(string Name, long Length);
