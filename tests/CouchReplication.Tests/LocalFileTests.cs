@@ -233,6 +233,28 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         Assert.Equal(["doc-3", "doc-7"], await Client.AllIdsAsync(targetDb));
     }
 
+    [ServerFact]
+    public async Task An_attachment_written_without_revpos_is_restored_from_a_file_with_its_data()
+    {
+        // CouchDB gives such an attachment revpos 0: a restore must send its data, not a stub.
+        var sourceDb = await NewDbAsync("source");
+        await Client.BulkDocsAsync(sourceDb, [new Dictionary<string, object?>
+        {
+            ["_id"] = "no-revpos",
+            ["_rev"] = "1-0123456789abcdef0123456789abcdef",
+            ["_attachments"] = new Dictionary<string, object?> { ["a.bin"] = Inline("application/octet-stream", [1, 2, 3, 4, 5]) },
+        }], newEdits: false);
+        var file = FilePath("no-revpos.couchdb");
+        var restoredDb = CouchServer.NewDbName("restored");
+
+        await RunAsync(Between(Url(sourceDb), file));
+        var restore = await RunAsync(Between(file, Url(restoredDb)));
+
+        Assert.Empty(restore.Failures);
+        Assert.Equal(await Client.AttachmentHashAsync(sourceDb, "no-revpos", "a.bin"), await Client.AttachmentHashAsync(restoredDb, "no-revpos", "a.bin"));
+        await NothingLost.AssertAsync(Client, sourceDb, restoredDb);
+    }
+
     public void Dispose()
     {
         _folder.Dispose();

@@ -111,11 +111,16 @@ internal sealed partial class LocalCouchDatabase
         return new ReadAnswer<IReadOnlyList<BulkGetResult>>(read, document);
     }
 
-    /// <summary>The newest generation among the revisions the reader has (<c>atts_since</c>) on this revision's path: attachments up to it do not travel.</summary>
+    /// <summary>
+    /// The newest generation among the revisions the reader has (<c>atts_since</c>) on this
+    /// revision's path: attachments up to it do not travel. With none, -1: every attachment
+    /// travels, even one with revpos 0, which CouchDB gives an attachment written with
+    /// <c>new_edits=false</c> and no revpos.
+    /// </summary>
     private static long Known(IEnumerable<string> path, IReadOnlyList<string> attsSince)
     {
         var since = attsSince.ToHashSet(StringComparer.Ordinal);
-        return path.Where(since.Contains).Select(RevisionTree.Generation).DefaultIfEmpty(0).Max();
+        return path.Where(since.Contains).Select(RevisionTree.Generation).DefaultIfEmpty(-1).Max();
     }
 
     private static RevisionTree? TreeOf(SqliteConnection c, string id)
