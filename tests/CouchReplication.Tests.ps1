@@ -243,6 +243,24 @@ Describe 'A database file (backup and restore)' {
         $credential = [pscredential]::new('ann', (ConvertTo-SecureString 'secret' -AsPlainText -Force))
         { Start-CouchReplication "$url$source" $missing -TargetCredential $credential -ErrorAction Stop } | Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
     }
+
+    It 'applies a -Selector and -DocIds to a file source, with no server, as CouchDB would' {
+        Push-Location TestDrive:/
+        try {
+            1..20 | ForEach-Object { @{ _id = 'order-{0:D2}' -f $_; total = $_; status = ('open', 'closed')[$_ % 2] } } | Add-CouchDocument ./orders-all.couchdb -CreateDatabase
+            $open = Start-CouchReplication ./orders-all.couchdb ./orders-open.couchdb -CreateTarget -Selector @{ status = 'open'; total = @{ '$gt' = 10 } }
+            $open.DocsWritten | Should -Be 5
+            (Compare-CouchDatabase ./orders-all.couchdb ./orders-open.couchdb -Selector @{ status = 'open'; total = @{ '$gt' = 10 } } -Deep -Quiet) | Should -BeTrue
+            (Compare-CouchDatabase ./orders-all.couchdb ./orders-open.couchdb -Quiet) | Should -BeFalse
+            (Start-CouchReplication ./orders-all.couchdb ./orders-two.couchdb -CreateTarget -DocIds order-01, order-02).DocsWritten | Should -Be 2
+            { Start-CouchReplication ./orders-all.couchdb ./never.couchdb -CreateTarget -Selector @{ total = @{ '$bogus' = 1 } } -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CouchReplication.InvalidArgument,CouchReplication.Commands.StartCouchReplicationCommand'
+            Test-Path ./never.couchdb | Should -BeFalse
+        }
+        finally {
+            Pop-Location
+        }
+    }
 }
 
 Describe 'Add-CouchDocument' {

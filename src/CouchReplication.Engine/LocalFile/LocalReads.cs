@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CouchReplication.CouchApi;
+using CouchReplication.Json;
 using Microsoft.Data.Sqlite;
 
 namespace CouchReplication.LocalFile;
@@ -73,10 +74,10 @@ internal sealed partial class LocalCouchDatabase
     private async Task<ReadAnswer<IReadOnlyList<BulkGetResult>>> ReadBulkAsync(IReadOnlyList<RevisionRequest> revisions, bool latest,
         AttachmentForm form, CancellationToken ct)
     {
-        var (json, shape) = await UseAsync(c =>
+        var (answer, shape) = await UseAsync(c =>
         {
             var shape = new List<(string Id, List<(int? Index, string Rev)> Entries)>();
-            using var buffer = new MemoryStream();
+            var buffer = new PooledJson();
             using (var w = new Utf8JsonWriter(buffer))
             {
                 w.WriteStartArray();
@@ -102,13 +103,13 @@ internal sealed partial class LocalCouchDatabase
                 }
                 w.WriteEndArray();
             }
-            return (buffer.ToArray(), shape);
+            return (buffer, shape);
         }, ct);
-        var document = JsonDocument.Parse(json);
+        var document = answer.Parse();
         var read = shape.Select(s => new BulkGetResult(s.Id, s.Entries.Select(e => e.Index is { } index
             ? new RevisionEntry(new DocRevision(document.RootElement[index]), null)
             : new RevisionEntry(null, $"revision {e.Rev} is missing")).ToList())).ToList();
-        return new ReadAnswer<IReadOnlyList<BulkGetResult>>(read, document);
+        return new ReadAnswer<IReadOnlyList<BulkGetResult>>(read, answer);
     }
 
     /// <summary>
