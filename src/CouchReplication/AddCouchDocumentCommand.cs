@@ -140,16 +140,7 @@ public sealed class AddCouchDocumentCommand : PSCmdlet, IDisposable
                 if (PassThru) WriteObject(document);
                 continue;
             }
-            var kind = document.Error switch
-            {
-                "conflict" => CouchErrorKind.Conflict,
-                "forbidden" => CouchErrorKind.Forbidden,
-                "unauthorized" => CouchErrorKind.Unauthorized,
-                _ => CouchErrorKind.BadRequest,
-            };
-            var refused = new CouchReplicationException(kind, $"The database {document.Database} refused document '{document.Id}': {document.Error} {document.Reason}".TrimEnd(),
-                error: document.Error, reason: document.Reason);
-            WriteError(PSValues.ErrorRecord(refused, document.Id));
+            WriteError(PSValues.ErrorRecord(document.Refusal(), document.Id));
         }
     }
 
