@@ -31,8 +31,14 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
         return (db, CouchServer.NewDbName("target"));
     }
 
+    /// <summary>
+    /// Through the proxy, 2 s per attempt and 10 retries: the retries' backoff (0.25 s doubling)
+    /// spans about four minutes, so a request fails only if the proxy or the server gives no answer
+    /// for that long. With 8 (a minute and a half) a CI machine's own stall once failed a run that
+    /// had met only one injected fault on that request.
+    /// </summary>
     private static CouchReplicationDoc Through(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null) =>
-        Doc(proxy, sourceDb, targetDb, d => { d.ConnectionTimeout = 2000; d.RetriesPerRequest = 8; edit?.Invoke(d); });
+        Doc(proxy, sourceDb, targetDb, d => { d.ConnectionTimeout = 2000; d.RetriesPerRequest = 10; edit?.Invoke(d); });
 
     /// <summary>Replicates the full dataset with <paramref name="fault"/> hitting about 5% of requests (seeded).</summary>
     private async Task AssertNothingLostAsync(Func<Random, Fault> fault)
@@ -51,7 +57,17 @@ public abstract class FaultTests<TServer>(TServer server) : ServerTests<TServer>
             }
         };
 
-        var result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
+        CouchReplicationResult result;
+        try
+        {
+            result = await ReplicateAsync(Through(proxy, sourceDb, targetDb));
+        }
+        catch (CouchReplicationException e)
+        {
+            // Every request is retried ten times, so a failure means the proxy or the server stopped
+            // answering for minutes: show what reached the proxy and how it was answered.
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nThe proxy's last two minutes:\n{proxy.Timeline(TimeSpan.FromMinutes(2))}", e);
+        }
 
         Assert.True(hits > 0, "the fault never struck");
         Assert.Equal(Documents + ConflictsIn(Documents), result.DocsWritten);

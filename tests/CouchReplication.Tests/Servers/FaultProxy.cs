@@ -13,6 +13,9 @@ public sealed record RecordedRequest(string Method, string PathAndQuery, string 
     /// <summary>When the proxy received it.</summary>
     public DateTime At { get; init; } = DateTime.UtcNow;
 
+    /// <summary>What became of it, once it is over: the fault it met, the server's status, how long it took; null while in flight.</summary>
+    public string? Outcome { get; set; }
+
     /// <summary>The database the request is for (the first path segment).</summary>
     public string Database => PathAndQuery.TrimStart('/').Split('/', '?')[0];
 
@@ -109,9 +112,10 @@ public sealed class FaultProxy : IAsyncDisposable
         _bodies[recorded] = bytes.ToArray();
         Requests.Enqueue(recorded);
         Count(recorded, +1);
+        Fault? fault = null;
         try
         {
-            var fault = Faults?.Invoke(recorded);
+            fault = Faults?.Invoke(recorded);
             switch (fault)
             {
                 case Fault.Status status:
@@ -134,11 +138,26 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             // The engine hung up (a timeout it was told to have): nothing to answer.
             context.Response.Abort();
+            recorded.Outcome = $"{e.GetType().Name}: {e.Message}";
         }
         finally
         {
             Count(recorded, -1);
+            var took = (DateTime.UtcNow - recorded.At).TotalMilliseconds;
+            recorded.Outcome = $"{(fault is null ? "forwarded" : fault.GetType().Name)}, {recorded.Outcome ?? context.Response.StatusCode.ToString()}, {took:0} ms";
         }
+    }
+
+    /// <summary>
+    /// The requests received in the <paramref name="last"/> span before now, one line each (when,
+    /// what, what became of it): for a failure message that shows whether requests reached the
+    /// proxy and how the server answered them.
+    /// </summary>
+    public string Timeline(TimeSpan last)
+    {
+        var since = DateTime.UtcNow - last;
+        return string.Join("\n", Requests.Where(r => r.At >= since)
+            .Select(r => $"{r.At:HH:mm:ss.fff} {r.Method} {r.PathAndQuery.Split('?')[0]} -> {r.Outcome ?? "in flight"}"));
     }
 
     private async Task ForwardAsync(HttpListenerContext context, RecordedRequest recorded, Fault? fault)
