@@ -31,7 +31,9 @@ internal sealed record BenchOptions
           --cmdlet-docs LIST      documents copied in the cmdlet phase, one run per size (default 20000; e.g. 20000,100000)
           --module PATH           the module the cmdlet phase imports (default: out/CouchReplication/CouchReplication.psd1,
                                   as the build assembles it)
-          --phases LIST           any of engine,server,raw,compare,backup,latency,idle,many,cmdlet (default: all); compare
+          --phases LIST           any of engine,server,raw,steps,compare,backup,latency,idle,many,cmdlet (default: all); steps
+                                  times each request a copy makes (changes, revs_diff, bulk_get, bulk_docs) one at a
+                                  time on the source, with the server's CPU for each; compare
                                   times Compare-CouchDatabase (revision level, then -Deep) on the engine's copy, copying
                                   first; backup copies the source into a database file and restores that file into a new
                                   database, each against the engine's server-to-server copy, and sizes the file
@@ -42,7 +44,7 @@ internal sealed record BenchOptions
         phase's peak memory is its own.
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "compare", "backup", "latency", "idle", "many", "cmdlet"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "steps", "compare", "backup", "latency", "idle", "many", "cmdlet"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }

@@ -31,7 +31,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             Print($"machine busy before the run: {Percent((await before.StopAsync()).MachineBusy)}");
         }
 
-        if (options.Runs("engine") || options.Runs("server") || options.Runs("raw") || options.Runs("compare") || options.Runs("backup")) await CopiesAsync();
+        if (new[] { "engine", "server", "raw", "compare", "backup", "steps" }.Any(options.Runs)) await CopiesAsync();
         if (options.Runs("latency")) await LatenciesAsync();
         if (options.Runs("idle")) await IdleAsync();
         if (options.Runs("many")) await ManyAsync();
@@ -117,9 +117,36 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             Print($"engine memory (its own process): peak working set {Mib(u.PeakWorkingSet)}, peak managed heap {Mib(u.PeakHeap)}, "
                   + $"allocated {Mib(u.AllocatedBytes)} ({u.AllocatedBytes / engine.Docs / 1024.0:N1} KiB per doc), GCs gen0/1/2 {u.Gen0}/{u.Gen1}/{u.Gen2}, peak threads {u.PeakThreads}");
         }
+        if (options.Runs("steps")) await StepsAsync(sourceDb, seed.Docs, engine, serverRun);
         if (options.Runs("compare") && engine is not null) await ComparesAsync(sourceDb, dbPrefix + "target-engine", engine, seed.Revisions);
         if (options.Runs("backup") && engine is not null) await BackupAndRestoreAsync(sourceDb, warmUpDb, files.Path, engine, seed.Revisions);
     }
+
+    /// <summary>
+    /// What each step of a copy costs the server (<see cref="StepCosts"/>), and the least of them
+    /// against what the engine's and the server replicator's copies cost it in this run.
+    /// </summary>
+    private async Task StepsAsync(string sourceDb, int docs, OneShotRun? engine, OneShotRun? serverRun)
+    {
+        await client.WaitUntilQuietAsync(QuietLimit);
+        var batch = options.BatchSize ?? 500;
+        var steps = await StepCosts.MeasureAsync(client, server, sourceDb, dbPrefix, batch, ct);
+        Print();
+        Print("what each step of a copy costs the server, one request at a time:");
+        Print($"{"step",-48} {"requests",9} {"seconds",8} {"server CPU",11} {"server CPU ms/1000 docs",24}");
+        foreach (var step in steps)
+            Print($"{step.Name,-48} {step.Requests,9:N0} {step.Usage.Elapsed.TotalSeconds,8:N1} {Seconds(step.Usage.ServerCpu),11} {PerThousand(step.Usage.ServerCpu, docs),24}");
+        var least = steps.Where(s => s.PartOfTheLeast).Select(s => s.Usage.ServerCpu).Aggregate((TimeSpan?)TimeSpan.Zero, (sum, cpu) => sum + cpu);
+        Print($"the least a copy asks of the server (_changes + _bulk_get + _bulk_docs, batches of {batch}): {PerThousand(least, docs)} ms per 1,000 docs"
+              + (engine is null ? "" : $"; the engine's copy: {PerThousand(engine.Usage.ServerCpu, docs)}")
+              + (serverRun is null ? "" : $"; the server's replicator: {PerThousand(serverRun.Usage.ServerCpu, docs)}")
+              + (serverRun?.Usage.ServerCpu is { } own && engine?.Usage.ServerCpu is { } engines
+                  ? $". The server's replicator costs the server {own / engines:N2}x what the engine's copy does: with the server the bottleneck, the engine's lead is at most that" : ""));
+    }
+
+    private static string Seconds(TimeSpan? cpu) => cpu is { } c ? c.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a";
+
+    private static string PerThousand(TimeSpan? cpu, int docs) => cpu is { } c ? (c.TotalMilliseconds * 1000 / docs).ToString("N0", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>The engine copy runs for the compare and backup phases too: they are measured against it.</summary>
     private bool Copies(string phase) => options.Runs(phase) || phase == "engine" && (options.Runs("compare") || options.Runs("backup"));
