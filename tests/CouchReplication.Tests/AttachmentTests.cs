@@ -13,9 +13,6 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
 {
     protected override TimeSpan Limit => TimeSpan.FromMinutes(5);
 
-    private static Dictionary<string, object?> Inline(string contentType, byte[] data) =>
-        new() { ["content_type"] = contentType, ["data"] = Convert.ToBase64String(data) };
-
     private static byte[] Bytes(int length, int seed)
     {
         var bytes = new byte[length];
@@ -44,16 +41,16 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         {
             ["_attachments"] = new Dictionary<string, object?>
             {
-                ["small.txt"] = Inline("text/plain", Encoding.UTF8.GetBytes("hello, attachments")),
-                ["binary.bin"] = Inline("application/octet-stream", Bytes(4096, 1)),
-                ["compressible.txt"] = Inline("text/plain", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the same line again and again\n", 20000)))),
-                ["dir/with space ünïcödé 日本.json"] = Inline("application/json", Encoding.UTF8.GetBytes("""{"a": 1}""")),
+                ["small.txt"] = TestData.Inline("text/plain", Encoding.UTF8.GetBytes("hello, attachments")),
+                ["binary.bin"] = TestData.Inline("application/octet-stream", Bytes(4096, 1)),
+                ["compressible.txt"] = TestData.Inline("text/plain", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the same line again and again\n", 20000)))),
+                ["dir/with space ünïcödé 日本.json"] = TestData.Inline("application/json", Encoding.UTF8.GetBytes("""{"a": 1}""")),
             },
         });
         await Client.PutAttachmentAsync(sourceDb, "five-mb", null, "big.bin", "application/octet-stream", new PatternStream(5 * 1024 * 1024, 2));
         await Client.PutDocAsync(sourceDb, "sixty", new Dictionary<string, object?>
         {
-            ["_attachments"] = Enumerable.Range(0, 60).ToDictionary(i => $"part-{i:D2}.txt", i => (object?)Inline("text/plain", Encoding.UTF8.GetBytes($"part {i}"))),
+            ["_attachments"] = Enumerable.Range(0, 60).ToDictionary(i => $"part-{i:D2}.txt", i => (object?)TestData.Inline("text/plain", Encoding.UTF8.GetBytes($"part {i}"))),
         });
         var targetDb = CouchServer.NewDbName("target");
 
@@ -76,7 +73,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         var targetDb = CouchServer.NewDbName("target");
         var rev = await Client.PutDocAsync(sourceDb, "growing", new Dictionary<string, object?>
         {
-            ["_attachments"] = new Dictionary<string, object?> { ["first.bin"] = Inline("application/octet-stream", Bytes(300_000, 3)), ["gone.txt"] = Inline("text/plain", "bye"u8.ToArray()) },
+            ["_attachments"] = new Dictionary<string, object?> { ["first.bin"] = TestData.Inline("application/octet-stream", Bytes(300_000, 3)), ["gone.txt"] = TestData.Inline("text/plain", "bye"u8.ToArray()) },
         });
         await Client.BulkDocsAsync(sourceDb,
         [
@@ -94,7 +91,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
                 ["_attachments"] = new Dictionary<string, object?>
                 {
                     ["first.bin"] = Json.PlainJson.ToPlain(current.RootElement.GetProperty("_attachments").GetProperty("first.bin")),
-                    ["second.txt"] = Inline("text/plain", "added later"u8.ToArray()),
+                    ["second.txt"] = TestData.Inline("text/plain", "added later"u8.ToArray()),
                 },
             });
         var second = await ReplicateAsync(Doc(proxy, sourceDb, targetDb));
@@ -115,7 +112,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         await Client.BulkDocsAsync(sourceDb, Enumerable.Range(0, 40).Select(i => new Dictionary<string, object?>
         {
             ["_id"] = $"photo-{i:D2}",
-            ["_attachments"] = new Dictionary<string, object?> { ["thumb.png"] = Inline("image/png", Bytes(2048, i)) },
+            ["_attachments"] = new Dictionary<string, object?> { ["thumb.png"] = TestData.Inline("image/png", Bytes(2048, i)) },
         }), newEdits: true);
         await Client.PutAttachmentAsync(sourceDb, "large", null, "big.bin", "application/octet-stream", new PatternStream(200_000, 5));
         await using var proxy = new FaultProxy(Server.Url);
@@ -138,13 +135,13 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         {
             var first = await Client.PutDocAsync(sourceDb, id, new Dictionary<string, object?>
             {
-                ["_attachments"] = new Dictionary<string, object?> { ["old.txt"] = Inline("text/plain", "from the first revision"u8.ToArray()) },
+                ["_attachments"] = new Dictionary<string, object?> { ["old.txt"] = TestData.Inline("text/plain", "from the first revision"u8.ToArray()) },
             });
             // The target has the first revision, but without its attachment (as after a lossy copy).
             await Client.BulkDocsAsync(targetDb, [TestData.Revision(id, [first])], newEdits: false);
             using var current = await Client.GetJsonAsync($"{sourceDb}/{id}");
             var attachments = (Dictionary<string, object?>)Json.PlainJson.ToPlain(current.RootElement.GetProperty("_attachments"))!;
-            if (id == "one-more-attachment") attachments["new.txt"] = Inline("text/plain", "from the second revision"u8.ToArray());
+            if (id == "one-more-attachment") attachments["new.txt"] = TestData.Inline("text/plain", "from the second revision"u8.ToArray());
             await Client.PutDocAsync(sourceDb, id, new Dictionary<string, object?> { ["_rev"] = first, ["changed"] = true, ["_attachments"] = attachments });
         }
 
@@ -158,7 +155,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
 
     private static Dictionary<string, object?> WithAttachment(Dictionary<string, object?> revision, string name, string text)
     {
-        revision["_attachments"] = new Dictionary<string, object?> { [name] = Inline("text/plain", Encoding.UTF8.GetBytes(text)) };
+        revision["_attachments"] = new Dictionary<string, object?> { [name] = TestData.Inline("text/plain", Encoding.UTF8.GetBytes(text)) };
         return revision;
     }
 
@@ -197,7 +194,7 @@ public abstract class AttachmentTests<TServer>(TServer server) : ServerTests<TSe
         [
             new Dictionary<string, object?> { ["_id"] = "fine" },
             new Dictionary<string, object?> { ["_id"] = "refused", ["forbidden"] = true },
-            new Dictionary<string, object?> { ["_id"] = "refused-with-attachment", ["forbidden"] = true, ["_attachments"] = new Dictionary<string, object?> { ["a.txt"] = Inline("text/plain", "a"u8.ToArray()) } },
+            new Dictionary<string, object?> { ["_id"] = "refused-with-attachment", ["forbidden"] = true, ["_attachments"] = new Dictionary<string, object?> { ["a.txt"] = TestData.Inline("text/plain", "a"u8.ToArray()) } },
         ], newEdits: true);
         var job = (await new ReplicationRegistry().StartAsync(Doc(sourceDb, targetDb))).Task;
 

@@ -18,35 +18,13 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
 
     private string FilePath(string name) => _folder.File(name);
 
-    private static Dictionary<string, object?> Inline(string contentType, byte[] data) =>
-        new() { ["content_type"] = contentType, ["data"] = Convert.ToBase64String(data) };
-
-    /// <summary>
-    /// Everything of <see cref="TestData.SeedEverythingAsync"/> (conflicts, deletions, a design
-    /// document, odd ids, a _local document), and attachments stored compressed (a large text, which
-    /// CouchDB stores gzip) and as they are (binary, small and large enough to be streamed).
-    /// </summary>
+    /// <summary>A new database with <see cref="TestData.SeedWithAttachmentsAsync"/>'s documents.</summary>
     private async Task<string> SeededDbAsync()
     {
         var db = await NewDbAsync("source");
-        await TestData.SeedEverythingAsync(Client, db);
-        var binary = new byte[300 * 1024];
-        new Random(7).NextBytes(binary);
-        await Client.PutDocAsync(db, "attached", new Dictionary<string, object?>
-        {
-            ["_attachments"] = new Dictionary<string, object?>
-            {
-                ["compressible.txt"] = Inline("text/plain", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the same line again and again\n", 20000)))),
-                ["small.bin"] = Inline("application/octet-stream", binary[..1000]),
-                ["large.bin"] = Inline("application/octet-stream", binary),
-                [AwkwardName] = Inline("application/octet-stream", binary[1000..]),
-            },
-        });
+        await TestData.SeedWithAttachmentsAsync(Client, db);
         return db;
     }
-
-    /// <summary>A large attachment's name with what a multipart part header must carry: spaces, a semicolon, quotes, non-ASCII.</summary>
-    private const string AwkwardName = "large ünïcödé; \"quoted\" 日本.bin";
 
     private static CouchReplicationDoc Between(string source, string target) => new() { Source = source, Target = target, CreateTarget = true };
 
@@ -70,7 +48,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         Assert.Equal(direct.Keys, restored.Keys);
         foreach (var (id, tree) in direct) Assert.True(tree == restored[id], $"{id}:\ndirect   {tree}\nrestored {restored[id]}");
         Assert.DoesNotContain(restored.Keys, id => id.StartsWith("_local/", StringComparison.Ordinal));
-        foreach (var name in new[] { "compressible.txt", "small.bin", "large.bin", AwkwardName })
+        foreach (var name in TestData.SeededAttachments)
             Assert.Equal(await Client.AttachmentHashAsync(sourceDb, "attached", name), await Client.AttachmentHashAsync(restoredDb, "attached", name));
         await NothingLost.AssertAsync(Client, sourceDb, restoredDb);
 
@@ -242,7 +220,7 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         {
             ["_id"] = "no-revpos",
             ["_rev"] = "1-0123456789abcdef0123456789abcdef",
-            ["_attachments"] = new Dictionary<string, object?> { ["a.bin"] = Inline("application/octet-stream", [1, 2, 3, 4, 5]) },
+            ["_attachments"] = new Dictionary<string, object?> { ["a.bin"] = TestData.Inline("application/octet-stream", [1, 2, 3, 4, 5]) },
         }], newEdits: false);
         var file = FilePath("no-revpos.couchdb");
         var restoredDb = CouchServer.NewDbName("restored");

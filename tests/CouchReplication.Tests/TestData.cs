@@ -80,4 +80,36 @@ internal static class TestData
 
         await client.PutDocAsync(db, "_local/stay-home", new Dictionary<string, object?> { ["local"] = true });
     }
+
+    /// <summary>An attachment given inline, as an entry of a document's <c>_attachments</c>.</summary>
+    public static Dictionary<string, object?> Inline(string contentType, byte[] data) =>
+        new() { ["content_type"] = contentType, ["data"] = Convert.ToBase64String(data) };
+
+    /// <summary>A large attachment's name with what a multipart part header must carry: spaces, a semicolon, quotes, non-ASCII.</summary>
+    public const string AwkwardAttachmentName = "large ünïcödé; \"quoted\" 日本.bin";
+
+    /// <summary>The attachments of the document <c>attached</c> that <see cref="SeedWithAttachmentsAsync"/> writes.</summary>
+    public static readonly string[] SeededAttachments = ["compressible.txt", "small.bin", "large.bin", AwkwardAttachmentName];
+
+    /// <summary>
+    /// Everything of <see cref="SeedEverythingAsync"/>, and a document <c>attached</c> whose
+    /// attachments are stored compressed (a large text, which CouchDB stores gzip) and as they are
+    /// (binary, small and large enough to be streamed).
+    /// </summary>
+    public static async Task SeedWithAttachmentsAsync(CouchTestClient client, string db)
+    {
+        await SeedEverythingAsync(client, db);
+        var binary = new byte[300 * 1024];
+        new Random(7).NextBytes(binary);
+        await client.PutDocAsync(db, "attached", new Dictionary<string, object?>
+        {
+            ["_attachments"] = new Dictionary<string, object?>
+            {
+                ["compressible.txt"] = Inline("text/plain", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the same line again and again\n", 20000)))),
+                ["small.bin"] = Inline("application/octet-stream", binary[..1000]),
+                ["large.bin"] = Inline("application/octet-stream", binary),
+                [AwkwardAttachmentName] = Inline("application/octet-stream", binary[1000..]),
+            },
+        });
+    }
 }

@@ -4,8 +4,8 @@ using Xunit.Sdk;
 namespace CouchReplication.Tests.Servers;
 
 /// <summary>
-/// A test that runs against its class's server. It reports itself skipped, with the reason, when
-/// that server cannot run here, or when it needs real CouchDB behaviour
+/// A test that runs against its class's server (or servers). It reports itself skipped, with the
+/// reason, when one of them cannot run here, or when it needs real CouchDB behaviour
 /// (<see cref="CouchDbOnly"/>) and the server is pouchdb-server.
 /// </summary>
 [XunitTestCaseDiscoverer("CouchReplication.Tests.Servers.ServerFactDiscoverer", "CouchReplication.Tests")]
@@ -35,13 +35,13 @@ public sealed class ServerTestCase : XunitTestCase
 
     protected override string? GetSkipReason(IAttributeInfo factAttribute)
     {
-        var server = SkipReasons.ServerOf(TestMethod.TestClass.Class.ToRuntimeType());
-        if (server is null) return base.GetSkipReason(factAttribute);
-        if (SkipReasons.For(server) is { } reason) return reason;
+        var servers = SkipReasons.ServersOf(TestMethod.TestClass.Class.ToRuntimeType());
+        if (servers.Count == 0) return base.GetSkipReason(factAttribute);
+        if (servers.Select(SkipReasons.For).FirstOrDefault(r => r is not null) is { } reason) return reason;
         var program = factAttribute.GetNamedArgument<string?>(nameof(ServerFactAttribute.RequiresProgram));
         if (program is not null && SkipReasons.FindProgram(program) is null) return $"{program} is not installed (Debian package {program})";
         var couchDbOnly = factAttribute.GetNamedArgument<string?>(nameof(ServerFactAttribute.CouchDbOnly));
-        return couchDbOnly is not null && server == typeof(PouchDbServer)
+        return couchDbOnly is not null && servers.Contains(typeof(PouchDbServer))
             ? $"pouchdb-server lacks what this test needs: {couchDbOnly}"
             : base.GetSkipReason(factAttribute);
     }

@@ -20,9 +20,10 @@ internal static class SkipReasons
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
-    /// <summary>The server fixture of a test class (its IClassFixture&lt;T&gt; with T a <see cref="CouchServer"/>).</summary>
-    public static Type? ServerOf(Type testClass) => testClass.GetInterfaces()
+    /// <summary>The server fixtures of a test class (its IClassFixture&lt;T&gt; with T a <see cref="CouchServer"/>): one, or two for a test between servers.</summary>
+    public static IReadOnlyList<Type> ServersOf(Type testClass) => testClass.GetInterfaces()
         .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Xunit.IClassFixture<>))
         .Select(i => i.GetGenericArguments()[0])
-        .FirstOrDefault(t => typeof(CouchServer).IsAssignableFrom(t));
+        .Where(t => typeof(CouchServer).IsAssignableFrom(t))
+        .ToList();
 }
