@@ -232,6 +232,8 @@ public sealed class CouchApiTests
         public Task<DatabaseNotFound?> FindAsync(CancellationToken ct) => throw new NotSupportedException();
         public Task<Seq> ReadUpdateSeqAsync(CancellationToken ct) => throw new NotSupportedException();
         public Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct) => throw new NotSupportedException();
+        public Task<bool> KeepsAttachmentEncodingsAsync(CancellationToken ct) => throw new NotSupportedException();
+        public bool GivesStoredEncodings { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public Task<ChangesPage> ReadChangesAsync(ChangesRequest request, int limit, CancellationToken ct) => throw new NotSupportedException();
         public Task<IContinuousChanges> FollowChangesAsync(ChangesRequest request, TimeSpan heartbeat, CancellationToken ct) => throw new NotSupportedException();
         public Task<IReadOnlyList<MissingRevs>> RevsDiffAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> revsById, CancellationToken ct) => throw new NotSupportedException();

@@ -130,4 +130,22 @@ public sealed class ProtocolPieceTests
 
         Assert.Equal(new CouchDifference("d", "1-a", Enum.Parse<CouchDifferenceKind>(kind), detail), difference);
     }
+
+    /// <summary>
+    /// CouchDB digests a compressible attachment as it stores it, gzip; pouchdb-server digests the
+    /// bytes it was given. Across the two, the decoded length and type stand in for the digest.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"digest": "md5-plain", "length": 600000, "content_type": "text/plain"}""", false)]
+    [InlineData("""{"digest": "md5-plain", "length": 599999, "content_type": "text/plain"}""", true)]
+    [InlineData("""{"digest": "md5-plain", "length": 600000, "content_type": "text/html"}""", true)]
+    [InlineData("""{"digest": "md5-other", "length": 600000, "content_type": "text/plain", "encoding": "gzip", "encoded_length": 1516}""", true)]
+    [InlineData("""{"digest": "md5-gzipped", "length": 600000, "content_type": "text/plain", "encoding": "gzip", "encoded_length": 1516}""", false)]
+    public void Deep_comparison_of_a_compressed_attachment_with_one_stored_as_it_is(string targetStub, bool differs)
+    {
+        var source = Revision("""{"_id": "d", "_rev": "1-a", "_attachments": {"n.txt": {"digest": "md5-gzipped", "length": 600000, "content_type": "text/plain", "encoding": "gzip", "encoded_length": 1516, "stub": true}}}""");
+        var target = Revision($$$"""{"_id": "d", "_rev": "1-a", "_attachments": {"n.txt": {{{targetStub}}}}}""");
+
+        Assert.Equal(differs, RevisionContent.Differences(source, target).Any());
+    }
 }

@@ -6,7 +6,8 @@ namespace CouchReplication.Compare;
 
 /// <summary>
 /// What a revision holds, for -Deep: its body without the fields that say how a database gave it,
-/// and its attachments by name and digest (the stubs; the data is not read).
+/// and its attachments by name and digest, or by length and type where digests cannot be compared
+/// (the stubs; the data is not read).
 /// </summary>
 internal static class RevisionContent
 {
@@ -25,15 +26,31 @@ internal static class RevisionContent
             yield return new CouchDifference(id, rev, CouchDifferenceKind.BodyDiffers);
         var ours = Attachments(source.Body);
         var theirs = Attachments(target.Body);
-        var differing = ours.Keys.Union(theirs.Keys).Where(name => ours.GetValueOrDefault(name) != theirs.GetValueOrDefault(name))
+        var differing = ours.Keys.Union(theirs.Keys)
+            .Where(name => !(ours.TryGetValue(name, out var a) && theirs.TryGetValue(name, out var b) && a.Same(b)))
             .Order(StringComparer.Ordinal).ToList();
         if (differing.Count > 0) yield return new CouchDifference(id, rev, CouchDifferenceKind.AttachmentDiffers, string.Join(", ", differing));
     }
 
-    /// <summary>Each attachment's digest, or its length and type when a database gives no digest.</summary>
-    private static Dictionary<string, string> Attachments(JsonElement body) =>
+    private static Dictionary<string, AttachmentDescription> Attachments(JsonElement body) =>
         body.ObjectOf("_attachments") is { } attachments
             ? attachments.EnumerateObject().ToDictionary(a => a.Name,
-                a => a.Value.StringOf("digest") ?? $"{a.Value.LongOf("length")} {a.Value.StringOf("content_type")}", StringComparer.Ordinal)
+                a => new AttachmentDescription(a.Value.StringOf("digest"), a.Value.StringOf("encoding"), a.Value.LongOf("length"), a.Value.StringOf("content_type")),
+                StringComparer.Ordinal)
             : [];
+
+    /// <summary>An attachment as its stub describes it.</summary>
+    private sealed record AttachmentDescription(string? Digest, string? Encoding, long? Length, string? ContentType)
+    {
+        /// <summary>
+        /// The same attachment: by digest when both give one of the data in the same form. CouchDB
+        /// digests what it stores, compressed for a compressible type, and pouchdb-server the bytes
+        /// it was given, so when one side stores the attachment compressed and the other does not,
+        /// their digests differ for the same content: then by decoded length and type.
+        /// </summary>
+        public bool Same(AttachmentDescription other) =>
+            Digest is not null && other.Digest is not null && Encoding == other.Encoding
+                ? Digest == other.Digest
+                : Length == other.Length && ContentType == other.ContentType;
+    }
 }

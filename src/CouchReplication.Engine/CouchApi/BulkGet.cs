@@ -22,7 +22,7 @@ internal sealed record BulkGetResult(string? Id, IReadOnlyList<RevisionEntry> En
     }
 }
 
-/// <summary><c>POST /db/_bulk_get?revs=true&amp;att_encoding_info=true</c>: history always, attachments' stored encodings always.</summary>
+/// <summary><c>POST /db/_bulk_get?revs=true&amp;att_encoding_info=true</c>: history always, attachments' stored encodings unless the target cannot keep them.</summary>
 internal sealed partial class HttpCouchDatabase
 {
     public async Task<ReadAnswer<IReadOnlyList<BulkGetResult>>?> BulkGetAsync(IReadOnlyList<RevisionRequest> revisions, CancellationToken ct)
@@ -46,7 +46,9 @@ internal sealed partial class HttpCouchDatabase
     /// <summary>Posts the revisions, each with its <c>atts_since</c> when it has one; <paramref name="option"/> (latest or attachments) is set true.</summary>
     private Task<JsonDocument> PostBulkGetAsync(string option, IReadOnlyList<RevisionRequest> revisions, CancellationToken ct)
     {
-        var query = new QueryString("_bulk_get").Add("revs", "true").Add("att_encoding_info", "true").Add(option, "true");
+        var query = new QueryString("_bulk_get").Add("revs", "true");
+        if (GivesStoredEncodings) query.Add("att_encoding_info", "true");
+        query.Add(option, "true");
         return _http.PostJsonAsync(query.ToString(), writer =>
         {
             writer.WriteStartObject();

@@ -23,6 +23,7 @@ internal sealed partial class HttpCouchDatabase
         try
         {
             using var info = await _http.GetJsonAsync("", ct);
+            _keepsEncodings = KeepsEncodings(info.RootElement);
             return null;
         }
         catch (CouchReplicationException e) when (e.StatusCode == 404)
@@ -44,6 +45,25 @@ internal sealed partial class HttpCouchDatabase
             ? Seq.From(seq)
             : throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {_role}'s database information has no update_seq: is this a CouchDB server?");
     }
+
+    /// <summary>What the database's information said of attachment encodings, when it has been read.</summary>
+    private bool? _keepsEncodings;
+
+    public async Task<bool> KeepsAttachmentEncodingsAsync(CancellationToken ct)
+    {
+        if (_keepsEncodings is { } known) return known;
+        using var info = await _http.GetJsonAsync("", ct);
+        return (_keepsEncodings = KeepsEncodings(info.RootElement)).Value;
+    }
+
+    /// <summary>
+    /// CouchDB's storage engine (1.x to 3.x, Cloudant) names its <c>disk_format_version</c> and keeps
+    /// encodings; a server without one (pouchdb-server, whose information names its adapter) is given
+    /// attachments decoded, which every server stores correctly.
+    /// </summary>
+    private static bool KeepsEncodings(JsonElement info) => info.Field("disk_format_version") is not null;
+
+    public bool GivesStoredEncodings { get; set; } = true;
 
     public async Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct)
     {

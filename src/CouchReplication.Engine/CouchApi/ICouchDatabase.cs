@@ -31,6 +31,21 @@ internal interface ICouchDatabase : IDisposable
     /// <summary>Creates the database with <c>create_target_params</c>; false when it appeared in the meantime.</summary>
     Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct);
 
+    /// <summary>
+    /// Whether this database, as a target, keeps an attachment in the encoding it arrives in (gzip,
+    /// with its encoded_length and digest), as CouchDB does. pouchdb-server does not: it would store
+    /// the gzip bytes as the attachment's content, so a source gives it attachments decoded
+    /// (<see cref="GivesStoredEncodings"/>).
+    /// </summary>
+    Task<bool> KeepsAttachmentEncodingsAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Whether reads give attachments as stored, compressed ones with their encoding (true, the
+    /// default, as CouchDB's replicator reads them with <c>att_encoding_info</c>), or decoded, with
+    /// no encoding, for a target that cannot keep one. Set before the first read.
+    /// </summary>
+    bool GivesStoredEncodings { get; set; }
+
     /// <summary>One page of the changes feed (<c>feed=normal</c>), at most <paramref name="limit"/> rows.</summary>
     Task<ChangesPage> ReadChangesAsync(ChangesRequest request, int limit, CancellationToken ct);
 

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using CouchReplication.Http;
 using CouchReplication.Json;
@@ -77,8 +78,10 @@ internal sealed partial class HttpCouchDatabase
 
     public async Task<IRevisionParts> OpenRevisionWithAttachmentsAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {
-        var query = new QueryString(DocPath.Of(id)).Add("revs", "true").Add("latest", "true").Add("attachments", "true")
-            .Add("att_encoding_info", "true").Add("open_revs", JsonSerializer.Serialize(new[] { rev }));
+        var query = new QueryString(DocPath.Of(id)).Add("revs", "true").Add("latest", "true").Add("attachments", "true");
+        // Without att_encoding_info CouchDB decodes a compressed attachment as it sends it.
+        if (GivesStoredEncodings) query.Add("att_encoding_info", "true");
+        query.Add("open_revs", JsonSerializer.Serialize(new[] { rev }));
         if (attsSince.Count > 0) query.Add("atts_since", JsonSerializer.Serialize(attsSince));
 
         var response = await _http.OpenStreamAsync(HttpMethod.Get, query.ToString(), null, ct, accept: "multipart/mixed");
@@ -86,7 +89,7 @@ internal sealed partial class HttpCouchDatabase
         {
             var stream = await response.Content.ReadAsStreamAsync(ct);
             var boundary = MultipartReader.BoundaryOf(response.Content.Headers.ContentType?.ToString() ?? "");
-            return new OpenRevsParts(response, stream, boundary is null ? null : new MultipartReader(stream, boundary), id, _role);
+            return new OpenRevsParts(response, stream, boundary is null ? null : new MultipartReader(stream, boundary), id, _role, !GivesStoredEncodings);
         }
         catch
         {
@@ -100,8 +103,11 @@ internal sealed partial class HttpCouchDatabase
     /// multipart/related part (its JSON, then each attachment), one without is a JSON part, and so is
     /// a revision the database does not have (<c>{"missing": rev}</c>). A JSON answer (a server
     /// without multipart) is one part with its revisions inline.
+    /// For a reader that takes attachments decoded (<c>decode</c>): CouchDB sends an attachment that
+    /// follows as stored, gzip, whatever <c>att_encoding_info</c> says, so its JSON loses the
+    /// encoding here and its stream is decompressed as it is read.
     /// </summary>
-    private sealed class OpenRevsParts(HttpResponseMessage response, Stream stream, MultipartReader? parts, string id, string role) : IRevisionParts
+    private sealed class OpenRevsParts(HttpResponseMessage response, Stream stream, MultipartReader? parts, string id, string role, bool decode) : IRevisionParts
     {
         private bool _jsonRead;
 
@@ -149,13 +155,58 @@ internal sealed partial class HttpCouchDatabase
                     doc.Dispose();
                     throw new CouchReplicationException(CouchErrorKind.InvalidResponse, $"The {role}'s open_revs answer for '{id}' has a document without _id.");
                 }
-                return new RevisionWithAttachments(revision, json, async token => (await related.ReadNextSectionAsync(token))?.Body, doc, related);
+                var gzipped = decode ? Gzipped(revision.Body) : [];
+                if (!gzipped.Contains(true))
+                    return new RevisionWithAttachments(revision, json, async token => (await related.ReadNextSectionAsync(token))?.Body, doc, related);
+
+                var decoded = WithoutEncodings(revision.Body);
+                doc.Dispose();
+                doc = JsonDocument.Parse(decoded);
+                var next = 0;
+                return new RevisionWithAttachments(new DocRevision(doc.RootElement), decoded, async token =>
+                    (await related.ReadNextSectionAsync(token))?.Body is not { } body ? null
+                    : gzipped[next++] ? new GZipStream(body, CompressionMode.Decompress) : body, doc, related);
             }
             catch
             {
                 related.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>For each attachment that follows the JSON, in its order, whether it comes gzip.</summary>
+        private static bool[] Gzipped(JsonElement doc) =>
+            doc.ObjectOf("_attachments") is { } attachments
+                ? attachments.EnumerateObject().Where(a => a.Value.BoolOf("follows") == true).Select(a => a.Value.StringOf("encoding") == "gzip").ToArray()
+                : [];
+
+        /// <summary>The revision's JSON with no attachment saying it is compressed: its length is then the decoded one.</summary>
+        private static byte[] WithoutEncodings(JsonElement doc)
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                foreach (var field in doc.EnumerateObject())
+                {
+                    if (field.Name != "_attachments" || field.Value.ValueKind != JsonValueKind.Object)
+                    {
+                        field.WriteTo(w);
+                        continue;
+                    }
+                    w.WriteStartObject(field.Name);
+                    foreach (var attachment in field.Value.EnumerateObject())
+                    {
+                        w.WriteStartObject(attachment.Name);
+                        foreach (var property in attachment.Value.EnumerateObject().Where(p => p.Name is not ("encoding" or "encoded_length")))
+                            property.WriteTo(w);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
+            return buffer.ToArray();
         }
 
         private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken ct)

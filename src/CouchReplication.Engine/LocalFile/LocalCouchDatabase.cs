@@ -59,6 +59,11 @@ internal sealed partial class LocalCouchDatabase : ICouchDatabase
     /// </summary>
     public Task<bool> CreateAsync(IDictionary<string, object?>? parameters, CancellationToken ct) => Task.FromResult(DatabaseFile.Create(_path));
 
+    /// <summary>A file keeps every attachment as it arrives, with its encoding.</summary>
+    public Task<bool> KeepsAttachmentEncodingsAsync(CancellationToken ct) => Task.FromResult(true);
+
+    public bool GivesStoredEncodings { get; set; } = true;
+
     private static long UpdateSeq(SqliteConnection c) => Convert.ToInt64(DatabaseFile.Scalar(c, "SELECT value FROM settings WHERE name = 'update_seq'"));
 
     public Task<ReplicationLog?> ReadReplicationLogAsync(string replicationId, CancellationToken ct) => UseAsync(c =>

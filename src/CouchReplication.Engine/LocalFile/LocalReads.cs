@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using CouchReplication.CouchApi;
 using CouchReplication.Json;
@@ -8,7 +9,8 @@ namespace CouchReplication.LocalFile;
 /// <summary>
 /// Reading a database file as a source: <c>_revs_diff</c>, and revisions with their history as
 /// <c>_bulk_get</c> and <c>open_revs</c> give them (the newest leaves of each requested revision,
-/// attachments as stubs with their stored encoding, inline, or following the JSON as stored).
+/// attachments as stubs with their stored encoding, inline, or following the JSON as stored, or
+/// decoded for a target that cannot keep an encoding).
 /// </summary>
 internal sealed partial class LocalCouchDatabase
 {
@@ -95,7 +97,8 @@ internal sealed partial class LocalCouchDatabase
                             entries.Add((null, leaf));
                             continue;
                         }
-                        StoredBody.WriteRevision(w, id, path, tree.IsDeleted(leaf), body, form, Known(path, attsSince ?? []), d => AttachmentOf(c, d));
+                        StoredBody.WriteRevision(w, id, path, tree.IsDeleted(leaf), body, form, Known(path, attsSince ?? []), GivesStoredEncodings,
+                            d => AttachmentOf(c, d));
                         entries.Add((written++, leaf));
                     }
                     if (entries.Count == 0) entries.Add((null, rev));
@@ -147,9 +150,17 @@ internal sealed partial class LocalCouchDatabase
     private StoredAttachment AttachmentOf(SqliteConnection c, string digest) =>
         ReadAttachment(c, digest, "encoding, data", row => new StoredAttachment(row.IsDBNull(0) ? null : row.GetString(0), (byte[])row[1]));
 
-    /// <summary>An attachment's data as a stream that reads it from the file a piece at a time.</summary>
+    /// <summary>
+    /// An attachment's data as a stream that reads it from the file a piece at a time: as stored, or
+    /// decompressed as it is read when the reader takes attachments decoded.
+    /// </summary>
     private Stream StreamOf(SqliteConnection c, string digest) =>
-        ReadAttachment(c, digest, "rowid, length(data)", row => new StoredAttachmentStream(File, row.GetInt64(0), row.GetInt64(1)));
+        ReadAttachment<Stream>(c, digest, "rowid, length(data), encoding", row =>
+        {
+            var stored = new StoredAttachmentStream(File, row.GetInt64(0), row.GetInt64(1));
+            var encoding = row.IsDBNull(2) ? null : row.GetString(2);
+            return GivesStoredEncodings || encoding != "gzip" ? stored : new GZipStream(stored, CompressionMode.Decompress);
+        });
 
     /// <summary>Reads <paramref name="columns"/> of the attachment with <paramref name="digest"/>; one the file lacks is unreadable.</summary>
     private T ReadAttachment<T>(SqliteConnection c, string digest, string columns, Func<SqliteDataReader, T> read)

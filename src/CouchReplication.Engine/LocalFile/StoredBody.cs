@@ -82,10 +82,12 @@ internal static class StoredBody
     /// <summary>
     /// Writes a revision as CouchDB gives it with <c>revs=true</c>: <c>_id</c>, <c>_rev</c>,
     /// <c>_deleted</c>, the body, <c>_attachments</c> in <paramref name="form"/> for those newer than
-    /// generation <paramref name="known"/> (stubs for the others), and <c>_revisions</c>.
+    /// generation <paramref name="known"/> (stubs for the others), and <c>_revisions</c>. With
+    /// <paramref name="storedEncodings"/> false, as CouchDB without <c>att_encoding_info</c>: no
+    /// attachment says it is compressed, for a reader that gets them all decoded.
     /// </summary>
     public static void WriteRevision(Utf8JsonWriter w, string id, IReadOnlyList<string> path, bool deleted, string body,
-        AttachmentForm form, long known, Func<string, StoredAttachment> read)
+        AttachmentForm form, long known, bool storedEncodings, Func<string, StoredAttachment> read)
     {
         using var stored = JsonDocument.Parse(body);
         w.WriteStartObject();
@@ -99,7 +101,8 @@ internal static class StoredBody
             foreach (var attachment in attachments.EnumerateObject())
             {
                 w.WriteStartObject(attachment.Name);
-                foreach (var field in attachment.Value.EnumerateObject()) field.WriteTo(w);
+                foreach (var field in attachment.Value.EnumerateObject().Where(f => storedEncodings || f.Name is not ("encoding" or "encoded_length")))
+                    field.WriteTo(w);
                 var travels = form != AttachmentForm.Stubs && (attachment.Value.LongOf("revpos") is not { } revpos || revpos > known);
                 if (!travels) w.WriteBoolean("stub", true);
                 else if (form == AttachmentForm.Follows) w.WriteBoolean("follows", true);

@@ -28,6 +28,12 @@ internal sealed class ReplicationRun(ReplicationSettings settings, string replic
             events.Verbose($"Source {settings.Source.Redacted} and target {settings.Target.Redacted} are reachable");
         else if (await target.CreateAsync(settings.CreateTargetParams, ct))
             events.Verbose($"Created the target database {settings.Target.Redacted}");
+        if (!await target.KeepsAttachmentEncodingsAsync(ct))
+        {
+            // It would store a compressed attachment's gzip bytes as its content.
+            source.GivesStoredEncodings = false;
+            events.Verbose($"The target {settings.Target.Redacted} does not keep attachments compressed: they travel decoded");
+        }
 
         ReplicationLog? sourceLog = null, targetLog = null;
         if (settings.UseCheckpoints)

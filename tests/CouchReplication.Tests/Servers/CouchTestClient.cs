@@ -98,10 +98,11 @@ public sealed class CouchTestClient : IDisposable
         return answer.RootElement.GetProperty("rev").GetString()!;
     }
 
-    /// <summary>The SHA-256 of an attachment's content, read as a stream.</summary>
-    public async Task<string> AttachmentHashAsync(string db, string id, string name)
+    /// <summary>The SHA-256 of an attachment's content (of revision <paramref name="rev"/>, or the winning one), read as a stream.</summary>
+    public async Task<string> AttachmentHashAsync(string db, string id, string name, string? rev = null)
     {
-        using var response = await _large.GetAsync($"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await _large.GetAsync($"{db}/{DocPath(id)}/{Uri.EscapeDataString(name)}" + (rev is null ? "" : $"?rev={rev}"),
+            HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync();
         return Convert.ToHexString(await System.Security.Cryptography.SHA256.HashDataAsync(stream));
