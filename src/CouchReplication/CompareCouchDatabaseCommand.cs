@@ -12,7 +12,9 @@ namespace CouchReplication.Commands;
 /// sequence compared up to, and the duration. With -Quiet it writes only $true (identical) or
 /// $false.</para>
 /// <para type="description">-Deep also compares, for the revisions on both sides, the bodies and
-/// the attachments' digests (BodyDiffers, AttachmentDiffers; attachment data is not read). -Both
+/// the attachments' digests (BodyDiffers, AttachmentDiffers; attachment data is not read). An
+/// attachment one side stores compressed and the other as it is (CouchDB and pouchdb-server digest
+/// different bytes for it) is compared by its decoded length and content type. -Both
 /// also reports the target's revisions the source lacks (ExtraOnTarget).</para>
 /// <para type="description">Piped a replication document (or given -DocIds, -Selector, -Filter
 /// with -QueryParams, -SinceSeq, -WinningRevsOnly), it compares only the documents that
