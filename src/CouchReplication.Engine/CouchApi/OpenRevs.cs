@@ -79,7 +79,7 @@ internal sealed partial class HttpCouchDatabase
     public async Task<IRevisionParts> OpenRevisionWithAttachmentsAsync(string id, string rev, IReadOnlyList<string> attsSince, CancellationToken ct)
     {
         var query = new QueryString(DocPath.Of(id)).Add("revs", "true").Add("latest", "true").Add("attachments", "true");
-        // Without att_encoding_info CouchDB decodes a compressed attachment as it sends it.
+        // CouchDB's multipart answer sends a compressed attachment as stored either way: OpenRevsParts decodes it when asked.
         if (GivesStoredEncodings) query.Add("att_encoding_info", "true");
         query.Add("open_revs", JsonSerializer.Serialize(new[] { rev }));
         if (attsSince.Count > 0) query.Add("atts_since", JsonSerializer.Serialize(attsSince));
