@@ -103,7 +103,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             // The server's replicator runs in the server: this process only waits for it.
             var memory = phase == "server" ? $"{"n/a",9} {"n/a",10}" : $"{Mib(u.PeakWorkingSet),9} {Mib(u.PeakHeap),10}";
             Print($"{run.Name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
-                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {perThousand,17} {Percent(u.MachineBusy),13} {memory}");
+                  + $"{Seconds(u.ServerCpu),11} {perThousand,17} {Percent(u.MachineBusy),13} {memory}");
         }
         var engine = runs.GetValueOrDefault("engine");
         var serverRun = runs.GetValueOrDefault("server");
@@ -173,7 +173,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         {
             var u = run.Usage;
             Print($"{name,-44} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
-                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} {run.DocsPerSecond / copy.DocsPerSecond,15:P0} "
+                  + $"{Seconds(u.ServerCpu),11} {run.DocsPerSecond / copy.DocsPerSecond,15:P0} "
                   + $"{Mib(u.PeakWorkingSet),9} {Mib(u.PeakHeap),10}"
                   + (run.RevisionsWritten == revisions ? "" : $"  WARNING: {run.RevisionsWritten:N0} of {revisions:N0} revisions written"));
         }
@@ -206,7 +206,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
             var run = await EngineCompare.RunAsync(client, server, sourceDb, targetDb, options, deep, ct);
             var u = run.Usage;
             Print($"{run.Name,-48} {run.DocsPerSecond,9:N0} {u.Elapsed.TotalSeconds,8:N1} {u.ProcessCpu.TotalSeconds,9:N1}s "
-                  + $"{(u.ServerCpu is { } s ? s.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + "s" : "n/a"),11} "
+                  + $"{Seconds(u.ServerCpu),11} "
                   + $"{copy.Usage.Elapsed / u.Elapsed,11:N1}x {run.Summary.Differences,12:N0}"
                   + (run.Summary.RevisionsChecked == revisions ? "" : $"  WARNING: {run.Summary.RevisionsChecked:N0} of {revisions:N0} revisions checked"));
         }

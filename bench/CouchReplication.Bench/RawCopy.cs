@@ -48,10 +48,22 @@ internal static class RawCopy
 
     private static async Task ReadChangesAsync(CouchClient client, string db, int pageSize, ChannelWriter<List<(string Id, string Rev)>> pages, CancellationToken ct)
     {
+        await foreach (var page in ChangesPagesAsync(client, db, pageSize))
+            if (page.Count > 0) await pages.WriteAsync(page, ct);
+        pages.Complete();
+    }
+
+    /// <summary>
+    /// The source's changes feed a page at a time, each page every leaf revision of its rows
+    /// (<c>seq_interval</c> spares CouchDB computing a sequence for every row); <paramref name="query"/>
+    /// adds to the request (<c>&amp;include_docs=true</c>).
+    /// </summary>
+    public static async IAsyncEnumerable<List<(string Id, string Rev)>> ChangesPagesAsync(CouchClient client, string db, int pageSize, string query = "")
+    {
         var since = "0";
         while (true)
         {
-            using var changes = await client.GetAsync($"{db}/_changes?style=all_docs&limit={pageSize}&seq_interval={pageSize}&since={Uri.EscapeDataString(since)}");
+            using var changes = await client.GetAsync($"{db}/_changes?style=all_docs&limit={pageSize}&seq_interval={pageSize}{query}&since={Uri.EscapeDataString(since)}");
             var page = new List<(string, string)>();
             var rows = 0;
             foreach (var row in changes.RootElement.GetProperty("results").EnumerateArray())
@@ -60,13 +72,12 @@ internal static class RawCopy
                 var id = row.GetProperty("id").GetString()!;
                 foreach (var change in row.GetProperty("changes").EnumerateArray()) page.Add((id, change.GetProperty("rev").GetString()!));
             }
-            if (page.Count > 0) await pages.WriteAsync(page, ct);
+            yield return page;
             // Sequences are opaque: a string on CouchDB, a number on pouchdb-server.
             var last = changes.RootElement.GetProperty("last_seq");
             since = last.ValueKind == JsonValueKind.String ? last.GetString()! : last.GetRawText();
-            if (rows < pageSize) break;
+            if (rows < pageSize) yield break;
         }
-        pages.Complete();
     }
 
     private const long StreamedAttachmentBytes = 64 * 1024;

@@ -54,28 +54,17 @@ internal static class StepCosts
         }
     }
 
-    /// <summary>Every leaf revision in the feed, page by page (<c>seq_interval</c>, as the raw copy reads it).</summary>
+    /// <summary>Every leaf revision in the feed, page by page, as the raw copy reads it.</summary>
     private static async Task<(int, List<(string Id, string Rev)>)> ChangesAsync(CouchClient client, string db, int page, bool includeDocs)
     {
         var revisions = new List<(string, string)>();
-        var since = "0";
         var requests = 0;
-        while (true)
+        await foreach (var revisionsOfPage in RawCopy.ChangesPagesAsync(client, db, page, includeDocs ? "&include_docs=true" : ""))
         {
             requests++;
-            using var changes = await client.GetAsync($"{db}/_changes?style=all_docs&limit={page}&seq_interval={page}"
-                + (includeDocs ? "&include_docs=true" : "") + $"&since={Uri.EscapeDataString(since)}");
-            var rows = 0;
-            foreach (var row in changes.RootElement.GetProperty("results").EnumerateArray())
-            {
-                rows++;
-                var id = row.GetProperty("id").GetString()!;
-                foreach (var change in row.GetProperty("changes").EnumerateArray()) revisions.Add((id, change.GetProperty("rev").GetString()!));
-            }
-            var last = changes.RootElement.GetProperty("last_seq");
-            since = last.ValueKind == JsonValueKind.String ? last.GetString()! : last.GetRawText();
-            if (rows < page) return (requests, revisions);
+            revisions.AddRange(revisionsOfPage);
         }
+        return (requests, revisions);
     }
 
     private static async Task<(int, bool)> RevsDiffAsync(CouchClient client, string db, List<(string Id, string Rev)> revisions, int batch)

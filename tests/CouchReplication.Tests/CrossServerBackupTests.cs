@@ -51,7 +51,6 @@ public sealed class CrossServerBackupTests(CouchDbServer couchDb, PouchDbServer 
 
     private static string Url(CouchServer server, string db) => new Uri(server.Url, db).AbsoluteUri;
 
-    private static CouchReplicationDoc Between(string source, string target) => new() { Source = source, Target = target, CreateTarget = true };
 
     public void Dispose() => _folder.Dispose();
 }

@@ -26,7 +26,6 @@ public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TSer
         return db;
     }
 
-    private static CouchReplicationDoc Between(string source, string target) => new() { Source = source, Target = target, CreateTarget = true };
 
     [ServerFact]
     public async Task Backup_and_restore_give_the_trees_and_digests_of_a_direct_replication()

@@ -46,6 +46,9 @@ public abstract class ServerTests<TServer> : IClassFixture<TServer> where TServe
     protected static CouchReplicationDoc Doc(FaultProxy proxy, string sourceDb, string targetDb, Action<CouchReplicationDoc>? edit = null) =>
         Edited(new CouchReplicationDoc { Source = Url(proxy, sourceDb), Target = Url(proxy, targetDb), CreateTarget = true }, edit);
 
+    /// <summary>A replication from <paramref name="source"/> to <paramref name="target"/> as given (URLs or database files), create_target set.</summary>
+    protected static CouchReplicationDoc Between(string source, string target) => new() { Source = source, Target = target, CreateTarget = true };
+
     private static CouchReplicationDoc Edited(CouchReplicationDoc doc, Action<CouchReplicationDoc>? edit)
     {
         edit?.Invoke(doc);

@@ -37,7 +37,14 @@ internal sealed class DocRevision(JsonElement body)
 /// An attachment as its stub describes it: the generation that added it (<c>revpos</c>), its
 /// length, and whether it is stored compressed (<c>encoding</c>, given with <c>att_encoding_info</c>).
 /// </summary>
-internal sealed record AttachmentStub(long? RevPos, long? Length, bool Encoded);
+internal sealed record AttachmentStub(long? RevPos, long? Length, bool Encoded)
+{
+    /// <summary>
+    /// The stub fields that describe a compressed attachment's stored form (<c>encoding</c>,
+    /// <c>encoded_length</c>): what a reader that takes attachments decoded leaves out.
+    /// </summary>
+    public static bool DescribesStoredForm(string field) => field is "encoding" or "encoded_length";
+}
 
 /// <summary>One entry of a <c>_bulk_get</c> result or an <c>open_revs</c> answer: a revision, or what the database said instead.</summary>
 internal sealed record RevisionEntry(DocRevision? Revision, string? Problem)

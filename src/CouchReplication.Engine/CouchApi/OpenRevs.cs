@@ -198,7 +198,7 @@ internal sealed partial class HttpCouchDatabase
                     foreach (var attachment in field.Value.EnumerateObject())
                     {
                         w.WriteStartObject(attachment.Name);
-                        foreach (var property in attachment.Value.EnumerateObject().Where(p => p.Name is not ("encoding" or "encoded_length")))
+                        foreach (var property in attachment.Value.EnumerateObject().Where(p => !AttachmentStub.DescribesStoredForm(p.Name)))
                             property.WriteTo(w);
                         w.WriteEndObject();
                     }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CouchReplication.CouchApi;
 using CouchReplication.Json;
 
 namespace CouchReplication.LocalFile;
@@ -101,7 +102,7 @@ internal static class StoredBody
             foreach (var attachment in attachments.EnumerateObject())
             {
                 w.WriteStartObject(attachment.Name);
-                foreach (var field in attachment.Value.EnumerateObject().Where(f => storedEncodings || f.Name is not ("encoding" or "encoded_length")))
+                foreach (var field in attachment.Value.EnumerateObject().Where(f => storedEncodings || !AttachmentStub.DescribesStoredForm(f.Name)))
                     field.WriteTo(w);
                 var travels = form != AttachmentForm.Stubs && (attachment.Value.LongOf("revpos") is not { } revpos || revpos > known);
                 if (!travels) w.WriteBoolean("stub", true);
