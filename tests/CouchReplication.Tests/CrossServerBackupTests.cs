@@ -51,6 +51,5 @@ public sealed class CrossServerBackupTests(CouchDbServer couchDb, PouchDbServer 
 
     private static string Url(CouchServer server, string db) => new Uri(server.Url, db).AbsoluteUri;
 
-
     public void Dispose() => _folder.Dispose();
 }

@@ -127,10 +127,14 @@ internal static partial class NothingLost
     /// <summary>
     /// A revision as both sides must agree on it. pouchdb-server sets an inline attachment's
     /// <c>revpos</c> to the written generation (as its own replicator does), so revpos is left out;
-    /// digest, length, type and stored encoding must match.
+    /// digest, length, type and stored encoding must match, except that between two kinds of server
+    /// (<paramref name="kindsDiffer"/>) digest and stored encoding are left out too.
     /// </summary>
-    private static string Comparable(string canonicalJson, bool kindsDiffer) =>
-        kindsDiffer ? StoredForm().Replace(Revpos().Replace(canonicalJson, "\"revpos\":_"), "") : Revpos().Replace(canonicalJson, "\"revpos\":_");
+    private static string Comparable(string canonicalJson, bool kindsDiffer)
+    {
+        var withoutRevpos = Revpos().Replace(canonicalJson, "\"revpos\":_");
+        return kindsDiffer ? StoredForm().Replace(withoutRevpos, "") : withoutRevpos;
+    }
 
     [GeneratedRegex("\"revpos\":[0-9]+")]
     private static partial Regex Revpos();
