@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CouchReplication.Document;
 using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;

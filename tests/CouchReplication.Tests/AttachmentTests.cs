@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text;
 using CouchReplication.Tests.Servers;
-using Xunit.Abstractions;
 
 namespace CouchReplication.Tests;
 

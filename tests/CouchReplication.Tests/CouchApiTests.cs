@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;

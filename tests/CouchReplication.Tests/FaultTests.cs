@@ -1,4 +1,5 @@
 using System.Net;
+using CouchReplication.Document;
 using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;

@@ -1,5 +1,6 @@
 using CouchReplication.Tests.Servers;
 
+
 namespace CouchReplication.Tests;
 
 /// <summary>

@@ -1,8 +1,7 @@
-using System.Text;
 using System.Text.Json;
-using CouchReplication.Tests.Servers;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
+using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;
 

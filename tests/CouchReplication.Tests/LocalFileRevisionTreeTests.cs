@@ -1,4 +1,5 @@
-using CouchReplication.LocalFile;
+using CouchReplication.FileDatabase;
+
 
 namespace CouchReplication.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
-using CouchReplication.Tests.Servers;
 using Microsoft.Data.Sqlite;
+using CouchReplication.Document;
+using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;
 

@@ -1,5 +1,5 @@
+using CouchReplication.Document;
 using CouchReplication.Tests.Servers;
-using Xunit;
 
 namespace CouchReplication.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CouchReplication.Tests.Servers;
 using Xunit.Abstractions;
+using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;
 

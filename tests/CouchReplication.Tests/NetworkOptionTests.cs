@@ -1,4 +1,6 @@
+using CouchReplication.Document;
 using CouchReplication.Tests.Servers;
+
 
 namespace CouchReplication.Tests;
 
@@ -120,7 +122,7 @@ public abstract class NetworkOptionTests<TServer>(TServer server) : ServerTests<
         var settings = ReplicationSettings.From(doc);
         var result = await ReplicateAsync(doc);
 
-        Assert.Equal(new Http.SocketOptions(KeepAlive: true, NoDelay: false), settings.Http.SocketOptions);
+        Assert.Equal(new SocketOptions(KeepAlive: true, NoDelay: false), settings.Http.SocketOptions);
         Assert.Contains(settings.Warnings, w => w.Contains("{sndbuf, 4096} is ignored"));
         Assert.Equal(10, result.DocsWritten);
         Assert.Throws<CouchReplicationException>(() => ReplicationSettings.From(new CouchReplicationDoc { Source = "http://h/a", Target = "http://h/b", SocketOptions = "keepalive" }));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Tests.Servers;
 
@@ -41,8 +42,8 @@ internal static partial class NothingLost
     public static Task AfterAsync(CouchServer server, ReplicationSettings settings, CouchReplicationResult result, Func<string, bool>? inScope = null)
     {
         var filter = settings.Filter;
-        if (inScope is null && filter.Kind == Protocol.ChangesFilterKind.DocIds) inScope = filter.DocIds!.Contains;
-        if (inScope is null && filter.Kind != Protocol.ChangesFilterKind.None)
+        if (inScope is null && filter.Kind == ChangesFilterKind.DocIds) inScope = filter.DocIds!.Contains;
+        if (inScope is null && filter.Kind != ChangesFilterKind.None)
             throw new InvalidOperationException("A filtered replication needs the ids in its scope for the nothing-lost check.");
         return AssertAsync(server.Client, DatabaseOf(settings.Source.DatabaseUri), DatabaseOf(settings.Target.DatabaseUri), result.Failures, inScope, settings.WinningRevsOnly);
     }

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using CouchReplication.Compare;
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Multipart;
 using CouchReplication.Protocol;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CouchReplication.Http;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
 

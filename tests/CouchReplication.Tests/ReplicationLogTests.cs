@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CouchReplication.CouchApi;
-using CouchReplication.Http;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
 

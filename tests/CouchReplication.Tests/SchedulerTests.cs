@@ -1,4 +1,4 @@
-using Xunit;
+using CouchReplication.Jobs;
 
 namespace CouchReplication.Tests;
 

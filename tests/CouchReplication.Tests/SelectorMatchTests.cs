@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Mango;
 

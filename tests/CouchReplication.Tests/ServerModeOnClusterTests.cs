@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using CouchReplication.ServerMode;
 using CouchReplication.Tests.Servers;
-using Xunit.Abstractions;
 
 namespace CouchReplication.Tests;
 

@@ -1,4 +1,6 @@
+using CouchReplication.Document;
 using CouchReplication.Tests.Servers;
+
 
 namespace CouchReplication.Tests;
 

@@ -1,5 +1,7 @@
+using CouchReplication.Document;
 using CouchReplication.Http;
 using CouchReplication.Tests.Servers;
+
 
 namespace CouchReplication.Tests;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using CouchReplication.CouchApi;
-using CouchReplication.Http;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
+using CouchReplication.Protocol;
 
 namespace CouchReplication.Compare;
 

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
 using CouchReplication.Protocol;
 

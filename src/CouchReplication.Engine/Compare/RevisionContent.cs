@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
 using CouchReplication.Json;
 
 namespace CouchReplication.Compare;

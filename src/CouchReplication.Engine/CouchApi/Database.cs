@@ -1,19 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using CouchReplication.Database;
 using CouchReplication.Json;
 
 namespace CouchReplication.CouchApi;
-
-/// <summary>
-/// A database's answer that it does not exist (CouchDB's 404 with its JSON error). The caller
-/// says what that means for the replication (<see cref="Explain"/>).
-/// </summary>
-internal sealed record DatabaseNotFound(CouchReplicationException Answer, string Url)
-{
-    /// <summary>The DbNotFound error in the caller's words, with the database's error and reason.</summary>
-    public CouchReplicationException Explain(string message) =>
-        new(CouchErrorKind.DbNotFound, message, 404, Answer.Error, Answer.Reason, Url, innerException: Answer);
-}
 
 /// <summary>The database itself: <c>GET /db</c> (whether it exists, its update_seq) and <c>PUT /db?create_target_params</c>.</summary>
 internal sealed partial class HttpCouchDatabase

@@ -1,15 +1,9 @@
 using System.Text.Json;
+using CouchReplication.Database;
 using CouchReplication.Http;
 using CouchReplication.Json;
 
 namespace CouchReplication.CouchApi;
-
-/// <summary>Where in a design document a function is: a filter function, or a view (whose map function is meant).</summary>
-internal enum DesignSection
-{
-    Filters,
-    Views,
-}
 
 /// <summary><c>GET /db/_design/&lt;ddoc&gt;</c>: the source of a filter function or a view's map function, which the replication id includes.</summary>
 internal sealed partial class HttpCouchDatabase

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Http;
 
 namespace CouchReplication.CouchApi;

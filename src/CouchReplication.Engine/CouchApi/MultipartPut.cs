@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CouchReplication.Database;
 using CouchReplication.Http;
 using CouchReplication.Json;
 using CouchReplication.Multipart;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CouchReplication.Database;
 using CouchReplication.Http;
 using CouchReplication.Json;
 
@@ -14,7 +15,7 @@ internal sealed partial class HttpCouchDatabase
     {
         // Ids are given here, not by the server: a request retried after its answer was lost then
         // finds its documents written (a conflict), instead of writing them twice under new ids.
-        var ids = docs.Select(doc => doc.StringOf("_id") ?? NewDocId()).ToList();
+        var ids = docs.Select(doc => doc.StringOf("_id") ?? NewDocument.NewId()).ToList();
         using var answer = await _http.PostJsonAsync("_bulk_docs", async (writer, token) =>
         {
             writer.WriteStartObject();
@@ -35,7 +36,4 @@ internal sealed partial class HttpCouchDatabase
         return answer.RootElement.EnumerateArray().Select((row, i) => new CouchDocumentWrite(row.StringOf("id") ?? ids[i], row.StringOf("rev"),
             row.Field("error")?.ToString(), row.Field("reason")?.ToString())).ToList();
     }
-
-    /// <summary>A new document's id as CouchDB makes them: 32 random hex digits.</summary>
-    internal static string NewDocId() => Guid.NewGuid().ToString("N");
 }

@@ -1,13 +1,12 @@
 using Polly;
 using Polly.Retry;
+using CouchReplication.Document;
 
 namespace CouchReplication.Http;
 
 /// <summary>
-/// Every retry and backoff of the engine, built on Polly: per request (retries_per_request,
-/// 0.25 s doubling up to 5 minutes, Retry-After honoured) and per job (a crashed replication
-/// restarts after a delay that doubles up to a limit: a continuous one for as long as it is not
-/// stopped, a one-shot one a few times).
+/// Every retry of a request, built on Polly: retries_per_request, 0.25 s doubling up to 5 minutes,
+/// Retry-After honoured. A crashed job's restarts are the job's own (Jobs/RestartPolicy).
 /// </summary>
 internal static class Backoff
 {
@@ -39,27 +38,4 @@ internal static class Backoff
             },
         }).Build();
     }
-
-    /// <summary>
-    /// Restarts a job whose run failed in a way <paramref name="restartable"/> accepts, after
-    /// <paramref name="first"/>, doubling up to <paramref name="max"/>, at most
-    /// <paramref name="maxRestarts"/> times, until it succeeds, fails otherwise, or is cancelled.
-    /// <paramref name="crashed"/> hears of each failure with the delay before the restart.
-    /// </summary>
-    public static ResiliencePipeline<T> Restarts<T>(TimeSpan first, TimeSpan max, int maxRestarts, Func<Exception, bool> restartable,
-        Action<Exception, TimeSpan> crashed) => maxRestarts == 0 ? ResiliencePipeline<T>.Empty :
-        new ResiliencePipelineBuilder<T>().AddRetry(new RetryStrategyOptions<T>
-        {
-            MaxRetryAttempts = maxRestarts,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = first,
-            MaxDelay = max,
-            UseJitter = false,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && restartable(e)),
-            OnRetry = args =>
-            {
-                crashed(args.Outcome.Exception!, args.RetryDelay);
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
 using Polly;
+using CouchReplication.Document;
 
 namespace CouchReplication.Http;
 

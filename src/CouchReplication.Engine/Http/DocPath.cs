@@ -14,6 +14,4 @@ internal static class DocPath
                 return prefix + Uri.EscapeDataString(id[prefix.Length..]);
         return Uri.EscapeDataString(id);
     }
-
-    public static bool IsLocal(string id) => id.StartsWith("_local/", StringComparison.Ordinal);
 }

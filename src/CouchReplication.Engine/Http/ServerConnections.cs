@@ -1,4 +1,5 @@
 using System.Net;
+using CouchReplication.Document;
 
 namespace CouchReplication.Http;
 

@@ -1,5 +1,8 @@
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Http;
+
+
 
 namespace CouchReplication.Protocol;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Http;
 using CouchReplication.Json;
 

@@ -1,5 +1,7 @@
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
 using CouchReplication.Json;
+
+
 
 namespace CouchReplication.Protocol;
 

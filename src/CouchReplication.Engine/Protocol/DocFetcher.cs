@@ -1,4 +1,6 @@
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+
+
 
 namespace CouchReplication.Protocol;
 

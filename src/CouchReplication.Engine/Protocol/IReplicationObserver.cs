@@ -1,3 +1,5 @@
+using CouchReplication.Document;
+
 namespace CouchReplication.Protocol;
 
 /// <summary>What a replication run tells the job that runs it.</summary>

@@ -1,4 +1,7 @@
-using CouchReplication.CouchApi;
+using CouchReplication.Database;
+using CouchReplication.Document;
+
+
 
 namespace CouchReplication.Protocol;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using CouchReplication.CouchApi;
-using CouchReplication.Http;
+using CouchReplication.Database;
+using CouchReplication.Document;
 using CouchReplication.Json;
 
 namespace CouchReplication.Protocol;

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CouchReplication.Http;
+using CouchReplication.Document;
 using CouchReplication.Json;
 
 namespace CouchReplication.ServerMode;

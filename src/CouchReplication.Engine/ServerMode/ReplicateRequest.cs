@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text.Json;
+using CouchReplication.Document;
 using CouchReplication.Json;
 
 namespace CouchReplication.ServerMode;

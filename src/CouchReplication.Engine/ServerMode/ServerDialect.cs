@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CouchReplication.Http;
 using CouchReplication.Json;
-using CouchReplication.Protocol;
 
 namespace CouchReplication.ServerMode;
 

@@ -1,4 +1,6 @@
-using CouchReplication.Http;
+using CouchReplication.Document;
+
+
 
 namespace CouchReplication.ServerMode;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using CouchReplication.Document;
 using CouchReplication.Http;
 using CouchReplication.Json;
 
