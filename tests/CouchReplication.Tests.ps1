@@ -2,9 +2,9 @@
 BeforeAll {
     $modulePath = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
     Import-Module $modulePath -Force
-    $testServerModule = Join-Path $PSScriptRoot 'TestServer.psm1'
+    $testServerModule = Join-Path $PSScriptRoot 'helpers/TestServer.psm1'
     Import-Module $testServerModule -Force
-    Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'helpers/TestPwsh.psm1') -Force
     $script:server = Start-TestCouchServer
     $script:url = $server.Url
 

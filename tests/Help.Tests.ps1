@@ -86,7 +86,7 @@ BeforeDiscovery {
 
 Describe 'Help examples, run against pouchdb-server' {
     BeforeAll {
-        Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+        Import-Module (Join-Path $PSScriptRoot 'helpers/TestServer.psm1') -Force
         $script:servers = @{ db1 = Start-TestCouchServer; db2 = Start-TestCouchServer }
         $script:plain = @{}
         foreach ($key in $servers.Keys) { $plain[$key] = $servers[$key].Url -replace '//[^@]+@', '//' }
