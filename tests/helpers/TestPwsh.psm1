@@ -1,6 +1,7 @@
-# The pwsh the suites run in, for the tests that start another one (a session that ends, build.ps1,
-# a user's fresh session): the same version, whether it is a machine-wide install or the pinned
-# dotnet tool (`dotnet pwsh`), so no test depends on a pwsh on PATH.
+# The PowerShell the suites run in, for the tests that need a session of their own: another pwsh
+# (a session that ends, build.ps1, a user's fresh session) of the same version, whether it is a
+# machine-wide install or the pinned dotnet tool (`dotnet pwsh`), so no test depends on a pwsh on
+# PATH; or a runspace of this one with the built module.
 
 function Get-TestPwsh {
     # Both put an executable pwsh in $PSHOME. Under `dotnet pwsh` the process is dotnet itself, and
@@ -12,4 +13,18 @@ function Get-TestPwsh {
     $path
 }
 
-Export-ModuleMember -Function Get-TestPwsh
+# Runs $Script with the built module in a new runspace, where progress records are kept (this host's are not).
+function Invoke-WithProgress([scriptblock] $Script, [object[]] $Arguments) {
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../out/CouchReplication/CouchReplication.psd1')).AddStatement().AddScript($Script)
+        foreach ($argument in $Arguments) { $null = $ps.AddArgument($argument) }
+        $output = $ps.Invoke()
+        [pscustomobject]@{ Output = $output; Progress = @($ps.Streams.Progress) }
+    }
+    finally {
+        $ps.Dispose()
+    }
+}
+
+Export-ModuleMember -Function Get-TestPwsh, Invoke-WithProgress

@@ -67,6 +67,12 @@ function Wait-Until {
     if ($PassThru) { $value }
 }
 
+# Waits until a replication of this session (a CouchReplicationTask) runs, and fails the test if it never does.
+function Wait-Running($Task) {
+    Wait-Until { $Task.State -eq 'Running' } -Timeout 30 -Because 'the task running'
+    $Task.State | Should -Be 'Running'
+}
+
 function Invoke-TestCouch {
     param([string] $Url, [string] $Path, [string] $Method = 'GET', $Body)
     $uri = [Uri]::new([Uri]$Url, $Path)
@@ -141,6 +147,6 @@ function Assert-NothingLost {
     }
 }
 
-Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestCouchDbCluster, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until,
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestCouchDbCluster, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until, Wait-Running,
     Invoke-TestCouch, Get-TestCouchStatus,
     New-TestDbName, New-TestSeededDb, Assert-NothingLost
