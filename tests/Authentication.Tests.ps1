@@ -6,7 +6,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1') -Force
-    Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'helpers/TestServer.psm1') -Force
 }
 
 Describe 'IAM API keys on Apache CouchDB with JWT authentication' -Skip:(-not $onCouchDb) {

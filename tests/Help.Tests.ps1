@@ -86,7 +86,7 @@ BeforeDiscovery {
 
 Describe 'Help examples, run against pouchdb-server' {
     BeforeAll {
-        Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+        Import-Module (Join-Path $PSScriptRoot 'helpers/TestServer.psm1') -Force
         $script:servers = @{ db1 = Start-TestCouchServer; db2 = Start-TestCouchServer }
         $script:plain = @{}
         foreach ($key in $servers.Keys) { $plain[$key] = $servers[$key].Url -replace '//[^@]+@', '//' }
@@ -119,7 +119,8 @@ Describe 'Help examples, run against pouchdb-server' {
     AfterEach {
         Get-CouchActiveTask | Stop-CouchReplication
         Get-Job | Where-Object PSJobTypeName -eq 'CouchReplicationJob' | Remove-Job -Force
-        Set-CouchReplicationOption -MaxJobs 20
+        # The session's defaults again: the files that run after this one start from them.
+        Set-CouchReplicationOption -MaxJobs 20 -MaxRestarts 5
     }
 
     It '<Name> example <Index> runs as written' -ForEach $exampleCases {

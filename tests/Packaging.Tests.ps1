@@ -1,7 +1,7 @@
 # build.ps1 Package gives a module folder and a .nupkg a gallery takes.
 Describe 'build.ps1 Package' {
     BeforeAll {
-        Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
+        Import-Module (Join-Path $PSScriptRoot 'helpers/TestPwsh.psm1') -Force
         $script:pwsh = Get-TestPwsh
         $root = Join-Path $PSScriptRoot '..'
         $output = & $pwsh -NoProfile -NonInteractive -File (Join-Path $root 'build.ps1') Package 2>&1
@@ -97,7 +97,7 @@ Describe 'build.ps1 Package' {
 $psResourceGet = [bool](Get-Module -ListAvailable Microsoft.PowerShell.PSResourceGet)
 Describe 'Gallery round trip with PSResourceGet' -Skip:(-not $psResourceGet) {
     BeforeAll {
-        Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1') -Force
+        Import-Module (Join-Path $PSScriptRoot 'helpers/TestPwsh.psm1') -Force
         $pwsh = Get-TestPwsh
         $root = Join-Path $PSScriptRoot '..'
         $script:manifest = Import-PowerShellDataFile (Join-Path $root 'CouchReplication.psd1')

@@ -9,7 +9,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1') -Force
-    Import-Module (Join-Path $PSScriptRoot 'TestServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'helpers/TestServer.psm1') -Force
 }
 
 Describe '-Server mode on pouchdb-server' {
@@ -126,7 +126,7 @@ Describe '-Server mode on pouchdb-server' {
         It 'says once per session and server that the server has no _scheduler, not on every call' -Skip:(-not $withoutScheduler) {
             $module = Join-Path $PSScriptRoot '../out/CouchReplication/CouchReplication.psd1'
             $script = "Import-Module '$module'; 1..3 | ForEach-Object { Get-CouchActiveTask -Server '$url' | Out-Null }"
-            Import-Module (Join-Path $PSScriptRoot 'TestPwsh.psm1')
+            Import-Module (Join-Path $PSScriptRoot 'helpers/TestPwsh.psm1')
             $out = & (Get-TestPwsh) -NoProfile -NonInteractive -Command "$script 3>&1 | ForEach-Object { 'WARNING: ' + `$_ }"
             $LASTEXITCODE | Should -Be 0
             $warnings = @($out | Where-Object { $_ -like 'WARNING: *' })

@@ -19,7 +19,7 @@ function Start-TestCouchDbCluster { Start-ThrowawayServer 'couchdb' -Nodes 3 }
 # Runs the launcher with a pipe on its stdin, which Stop-TestCouchServer closes to stop the server.
 function Start-ThrowawayServer([string] $Kind, [int] $Nodes = 1) {
     $start = [Diagnostics.ProcessStartInfo]::new('node')
-    foreach ($argument in (Join-Path $PSScriptRoot 'server/throwaway.js'), $Kind, '--nodes', $Nodes) { $start.ArgumentList.Add($argument) }
+    foreach ($argument in (Join-Path $PSScriptRoot '../server/throwaway.js'), $Kind, '--nodes', $Nodes) { $start.ArgumentList.Add($argument) }
     $start.RedirectStandardInput = $true
     $start.RedirectStandardOutput = $true
     $start.UseShellExecute = $false
@@ -37,7 +37,7 @@ function Start-ThrowawayServer([string] $Kind, [int] $Nodes = 1) {
 # CouchDB verifies; $Keys maps API keys to users. Stop it with Stop-TestCouchServer.
 function Start-TestIamTokenServer([int] $LifetimeSeconds, [hashtable] $Keys) {
     $start = [Diagnostics.ProcessStartInfo]::new('node')
-    $arguments = @((Join-Path $PSScriptRoot 'server/iam-token.js'), '--secret', 'couchreplication-test-jwt-secret', '--lifetime', $LifetimeSeconds)
+    $arguments = @((Join-Path $PSScriptRoot '../server/iam-token.js'), '--secret', 'couchreplication-test-jwt-secret', '--lifetime', $LifetimeSeconds)
     foreach ($key in $Keys.Keys) { $arguments += '--key', "$key=$($Keys[$key])" }
     foreach ($argument in $arguments) { $start.ArgumentList.Add("$argument") }
     $start.RedirectStandardInput = $true
@@ -65,6 +65,12 @@ function Wait-Until {
         Start-Sleep -Milliseconds $IntervalMilliseconds
     }
     if ($PassThru) { $value }
+}
+
+# Waits until a replication of this session (a CouchReplicationTask) runs, and fails the test if it never does.
+function Wait-Running($Task) {
+    Wait-Until { $Task.State -eq 'Running' } -Timeout 30 -Because 'the task running'
+    $Task.State | Should -Be 'Running'
 }
 
 function Invoke-TestCouch {
@@ -141,6 +147,6 @@ function Assert-NothingLost {
     }
 }
 
-Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestCouchDbCluster, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until,
+Export-ModuleMember -Function Start-TestCouchServer, Start-TestCouchDb, Start-TestCouchDbCluster, Start-TestIamTokenServer, Stop-TestCouchServer, Wait-Until, Wait-Running,
     Invoke-TestCouch, Get-TestCouchStatus,
     New-TestDbName, New-TestSeededDb, Assert-NothingLost
