@@ -25,8 +25,12 @@
     )
     'Start-CouchReplication' = @(
         @{
-            Code    = 'Start-CouchReplication https://admin:pw@db1.example.com/orders https://admin:pw@db2.example.com/orders -CreateTarget'
+            Code    = 'Start-CouchReplication https://db1.example.com/orders https://db2.example.com/orders -CreateTarget -SourceCredential $cred -TargetCredential $cred'
             Remarks = 'Copies a database, creating the target, and returns a CouchReplicationResult. Run it again: only what changed travels.'
+        }
+        @{
+            Code    = "Start-CouchReplication https://db1.example.com/orders ./orders.couchdb -CreateTarget -SourceCredential `$cred`nStart-CouchReplication ./orders.couchdb https://db2.example.com/orders -CreateTarget -TargetCredential `$cred"
+            Remarks = 'Backs a database up into a database file (created by -CreateTarget; the next backup copies only what changed), then restores the file into a database on another server, revision ids and history unchanged. See about_CouchReplication_Backup.'
         }
         @{
             Code    = "`$task = Start-CouchReplication `$src `$dst -Continuous -CheckpointInterval 5000`nGet-CouchActiveTask -ReplicationId `$task.ReplicationId"

@@ -45,6 +45,24 @@ Describe 'about_CouchReplication' {
     }
 }
 
+# Each about_ topic in en-US/ ships in the module folder (build.ps1 Package copies that folder,
+# which Packaging.Tests.ps1 checks), Get-Help finds it there, and it fits an 80-column terminal.
+BeforeDiscovery {
+    $script:aboutTopics = Get-ChildItem (Join-Path $PSScriptRoot '../en-US') -Filter 'about_*.help.txt' |
+        ForEach-Object { @{ Topic = $_.Name -replace '\.help\.txt$'; Path = $_.FullName } }
+}
+
+Describe 'about topic <Topic>' -ForEach $aboutTopics {
+    It 'is in the built module folder and Get-Help shows it' {
+        Join-Path $PSScriptRoot "../out/CouchReplication/en-US/$Topic.help.txt" | Should -Exist
+        Get-Help $Topic | Out-String | Should -Match "TOPIC\s+$Topic"
+    }
+
+    It 'has no line longer than 80 columns' {
+        Get-Content $Path | Where-Object Length -gt 80 | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Help for the replication-document parameters' {
     It 'shows positions, CouchDB defaults and JSON names from the field descriptors' {
         $help = Get-Help Start-CouchReplication -Full
