@@ -253,7 +253,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
 
         if (!_isCouchDb)
         {
-            // pouchdb-server's _replicate cancel does not stop a continuous replication (README, -Server mode).
+            // pouchdb-server's _replicate cancel does not stop a continuous replication (about_CouchReplication_ServerMode).
             Print("  server replicator: skipped on pouchdb-server (its continuous _replicate cannot be cancelled)");
             return;
         }

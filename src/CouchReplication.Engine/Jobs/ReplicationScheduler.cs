@@ -15,7 +15,7 @@ internal sealed class ReplicationScheduler
     /// The default of <see cref="MaxJobs"/>: with it, the benchmark's <c>many</c> phase (1,000
     /// databases of 20 documents on one CouchDB 3.5 node) completed with none failed, where
     /// starting all at once failed 159 on <c>No DB shards could be opened</c>; each job opens two
-    /// databases, so 20 stay far below CouchDB's <c>max_dbs_open</c> of 500 (README, Performance).
+    /// databases, so 20 stay far below CouchDB's <c>max_dbs_open</c> of 500 (docs/PERFORMANCE.md).
     /// </summary>
     public const int DefaultMaxJobs = 20;
 
