@@ -37,13 +37,26 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         if (options.Runs("many")) await ManyAsync();
         if (options.Runs("cmdlet")) await CmdletOneShot.MeasureAsync(client, server, options, dbPrefix, QuietLimit, ct);
         if (options.Runs("peers")) await PeersAsync();
+        if (options.Runs("peers-many")) await ManyBackupsAsync();
+    }
+
+    private async Task ManyBackupsAsync()
+    {
+        EnsurePeersInstalled();
+        using var files = new BackupFolder();
+        await ManyBackups.MeasureAsync(client, server, options, dbPrefix, files.Path, ct);
+    }
+
+    private static void EnsurePeersInstalled()
+    {
+        if (!PeerProcess.Installed)
+            throw new InvalidOperationException($"phases peers and peers-many need the pinned peers: npm ci --prefix bench/peers (none in {PeerProcess.Folder})");
     }
 
     /// <summary>PouchDB and couchbackup against the engine and the cmdlet on a source of their own (<see cref="Peers"/>).</summary>
     private async Task PeersAsync()
     {
-        if (!PeerProcess.Installed)
-            throw new InvalidOperationException($"phase peers needs the pinned peers: npm ci --prefix bench/peers (none in {PeerProcess.Folder})");
+        EnsurePeersInstalled();
         var sourceDb = dbPrefix + "peers-source";
         (await client.PutAsync(sourceDb)).Dispose();
         var seed = await new Seeder(options).SeedAsync(client, sourceDb);

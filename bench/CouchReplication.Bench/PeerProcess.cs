@@ -30,16 +30,20 @@ internal static class PeerProcess
     /// Runs <c>node <paramref name="script"/> <paramref name="arguments"/></c>; <paramref name="input"/>
     /// is a file given as its standard input (couchrestore reads its backup there). A failed run throws with its standard error.
     /// </summary>
-    public static async Task<PeerRun> RunAsync(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment,
+    public static Task<PeerRun> RunAsync(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment,
+        string? input, Process? server, CancellationToken ct) =>
+        RunCommandAsync("node", [script, .. arguments], environment, input, server, ct);
+
+    /// <summary>Runs <paramref name="program"/> (node, or a shell that runs node in a loop) with its arguments, as <see cref="RunAsync"/> does.</summary>
+    public static async Task<PeerRun> RunCommandAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment,
         string? input, Process? server, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
-        start.ArgumentList.Add(script);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment) start.Environment[name] = value;
 
         await using var monitor = ResourceMonitor.Start(interval: null, server);
-        using var peer = Process.Start(start) ?? throw new InvalidOperationException($"node {script} did not start");
+        using var peer = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
         var sampler = ProcessTreeSampler.Start(peer.Id);
         var output = peer.StandardOutput.ReadToEndAsync(ct);
         var errors = peer.StandardError.ReadToEndAsync(ct);
@@ -63,7 +67,7 @@ internal static class PeerProcess
         }
         var usage = await monitor.StopAsync();
         if (peer.ExitCode != 0)
-            throw new InvalidOperationException($"node {Path.GetFileName(script)} exited with {peer.ExitCode}: {await errors}");
+            throw new InvalidOperationException($"{program} {string.Join(' ', start.ArgumentList.Take(1).Select(Path.GetFileName))} exited with {peer.ExitCode}: {await errors}");
         return new PeerRun(await output, usage.Elapsed, usage.ServerCpu, sampler.Cpu, sampler.PeakBytes);
     }
 }

@@ -162,7 +162,7 @@ internal sealed class Peers(CouchClient client, Process? server, BenchOptions op
     }
 
     /// <summary>The documents in a couchbackup file: after its header line, each line is a JSON array of them.</summary>
-    private static long DocsInBackup(string file) =>
+    public static long DocsInBackup(string file) =>
         File.ReadLines(file).Skip(1).Where(line => line.Length > 0).Sum(line =>
         {
             using var batch = JsonDocument.Parse(line);
