@@ -77,7 +77,7 @@ internal sealed class Peers(CouchClient client, Process? server, BenchOptions op
             new Dictionary<string, string> { ["PEER_SOURCE"] = client.DbUrl(sourceDb), ["PEER_TARGET"] = client.DbUrl(target) }, null, server, ct);
         using var reported = JsonDocument.Parse(run.Output.Trim().Split('\n')[^1]);
         var failures = reported.RootElement.GetProperty("doc_write_failures").GetInt64();
-        await AddAsync("copy", name, false, run, await DocCountAsync(target), failures > 0 ? $"{failures} write failures" : "");
+        await AddAsync("copy", name, false, run, await DocCountAsync(target), (failures > 0 ? $"{failures} write failures " : "") + await AttachmentsNoteAsync(target));
     }
 
     private async Task CouchBackupAsync(string name, string sourceDb, string file, string[] arguments)
