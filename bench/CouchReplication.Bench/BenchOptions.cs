@@ -31,12 +31,16 @@ internal sealed record BenchOptions
           --cmdlet-docs LIST      documents copied in the cmdlet phase, one run per size (default 20000; e.g. 20000,100000)
           --module PATH           the module the cmdlet phase imports (default: out/CouchReplication/CouchReplication.psd1,
                                   as the build assembles it)
-          --phases LIST           any of engine,server,raw,steps,compare,backup,latency,idle,many,cmdlet (default: all); steps
+          --phases LIST           any of engine,server,raw,steps,compare,backup,latency,idle,many,cmdlet,peers,peers-many (default: all but the peers); steps
                                   times each request a copy makes (changes, revs_diff, bulk_get, bulk_docs) one at a
                                   time on the source, with the server's CPU for each; compare
                                   times Compare-CouchDatabase (revision level, then -Deep) on the engine's copy, copying
                                   first; backup copies the source into a database file and restores that file into a new
-                                  database, each against the engine's server-to-server copy, and sizes the file
+                                  database, each against the engine's server-to-server copy, and sizes the file;
+                                  peers copies with PouchDB's replicate(), backs up and restores with couchbackup, each
+                                  against the engine and the cmdlet (needs npm ci --prefix bench/peers); peers-many
+                                  backs up --many-dbs databases of --many-docs docs with couchbackup in a shell loop
+                                  and with the engine's scheduler, each into files
           --help                  this text
 
         The engine and raw copy phases each run in a child process (this program with --measure PHASE
@@ -44,7 +48,7 @@ internal sealed record BenchOptions
         phase's peak memory is its own.
         """;
 
-    public static readonly string[] AllPhases = ["engine", "server", "raw", "steps", "compare", "backup", "latency", "idle", "many", "cmdlet"];
+    public static readonly string[] AllPhases = ["engine", "server", "raw", "steps", "compare", "backup", "latency", "idle", "many", "cmdlet", "peers", "peers-many"];
 
     public Uri? Url { get; init; }
     public bool StartCouchDb { get; init; }
@@ -66,7 +70,8 @@ internal sealed record BenchOptions
     public int? MaxJobs { get; init; }
     public IReadOnlyList<int> CmdletDocs { get; init; } = [20_000];
     public string? Module { get; init; }
-    public IReadOnlySet<string> Phases { get; init; } = AllPhases.ToHashSet();
+    /// <summary>Every phase but the peers', which need the Node.js packages of bench/peers installed.</summary>
+    public IReadOnlySet<string> Phases { get; init; } = AllPhases.Where(p => !p.StartsWith("peers", StringComparison.Ordinal)).ToHashSet();
 
     /// <summary>Set in a child process that measures one copy (<see cref="PhaseProcess"/>).</summary>
     public MeasuredCopy? Measure { get; init; }

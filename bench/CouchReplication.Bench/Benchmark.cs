@@ -36,6 +36,34 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         if (options.Runs("idle")) await IdleAsync();
         if (options.Runs("many")) await ManyAsync();
         if (options.Runs("cmdlet")) await CmdletOneShot.MeasureAsync(client, server, options, dbPrefix, QuietLimit, ct);
+        if (options.Runs("peers")) await PeersAsync();
+        if (options.Runs("peers-many")) await ManyBackupsAsync();
+    }
+
+    private async Task ManyBackupsAsync()
+    {
+        EnsurePeersInstalled();
+        using var files = new BackupFolder();
+        await ManyBackups.MeasureAsync(client, server, options, dbPrefix, files.Path, ct);
+    }
+
+    private static void EnsurePeersInstalled()
+    {
+        if (!PeerProcess.Installed)
+            throw new InvalidOperationException($"phases peers and peers-many need the pinned peers: npm ci --prefix bench/peers (none in {PeerProcess.Folder})");
+    }
+
+    /// <summary>PouchDB and couchbackup against the engine and the cmdlet on a source of their own (<see cref="Peers"/>).</summary>
+    private async Task PeersAsync()
+    {
+        EnsurePeersInstalled();
+        var sourceDb = dbPrefix + "peers-source";
+        (await client.PutAsync(sourceDb)).Dispose();
+        var seed = await new Seeder(options).SeedAsync(client, sourceDb);
+        Print();
+        Print($"peers' source: {seed.Docs:N0} docs x {options.Size:N0} B, {options.Attachments} attachment(s) of {options.AttachmentSize:N0} B each");
+        using var files = new BackupFolder();
+        await new Peers(client, server, options, dbPrefix, QuietLimit, ct).MeasureAsync(sourceDb, await WarmUpAsync(), files.Path);
     }
 
     private async Task ManyAsync()
@@ -76,7 +104,7 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
         Print($"seeding: {seed.Docs / seed.Elapsed.TotalSeconds:N0} docs/s in {seed.Elapsed.TotalSeconds:N1} s "
               + $"(write only: _bulk_docs new_edits:false, {Seeder.DocsPerRequest(options)} docs per request, {options.RawParallel} in flight)");
 
-        var warmUpDb = Copies("engine") || options.Runs("raw") ? await SeedWarmUpAsync() : "";
+        var warmUpDb = Copies("engine") || options.Runs("raw") ? await WarmUpAsync() : "";
         using var files = new BackupFolder();
 
         var runs = new Dictionary<string, OneShotRun>();
@@ -218,6 +246,11 @@ internal sealed class Benchmark(CouchClient client, Process? server, BenchOption
     /// and JSON code. It has the source's kind of documents, at most 20,000 of them and at most
     /// 64 MiB of attachments.
     /// </summary>
+    private Task<string> WarmUpAsync() => _warmUp ??= SeedWarmUpAsync();
+
+    /// <summary>The warm-up database, seeded once for every phase that warms up on it.</summary>
+    private Task<string>? _warmUp;
+
     private async Task<string> SeedWarmUpAsync()
     {
         var docBytes = options.Size + (long)options.Attachments * options.AttachmentSize;

@@ -18,7 +18,7 @@ internal static class CmdletOneShot
         $started = [DateTime]::UtcNow.Ticks
         Import-Module $env:BENCH_MODULE
         $imported = [DateTime]::UtcNow.Ticks
-        $result = Start-CouchReplication $env:BENCH_SOURCE $env:BENCH_TARGET
+        $result = Start-CouchReplication $env:BENCH_SOURCE $env:BENCH_TARGET -CreateTarget:($env:BENCH_CREATE_TARGET -eq '1')
         $copied = [DateTime]::UtcNow.Ticks
         $configuration = (Get-Module CouchReplication).ImplementingAssembly.GetCustomAttributes([Reflection.AssemblyConfigurationAttribute], $false).Configuration
         $cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.Ticks
@@ -27,10 +27,11 @@ internal static class CmdletOneShot
 
     /// <summary>
     /// One copy by the cmdlet: the whole process, when pwsh was up, the module imported and the copy
-    /// done, and the CPU time of pwsh and of the server (which noise on a shared machine moves least).
+    /// done, the CPU time of pwsh and of the server (which noise on a shared machine moves least),
+    /// and the peak resident memory of the process (<see cref="ProcessTreeSampler"/>).
     /// </summary>
     public sealed record Run(int Docs, long DocsWritten, TimeSpan Process, TimeSpan PwshUp, TimeSpan Imported, TimeSpan Copy,
-        TimeSpan PwshCpu, TimeSpan? ServerCpu, string Configuration)
+        TimeSpan PwshCpu, TimeSpan? ServerCpu, string Configuration, long PeakRss)
     {
         public double DocsPerSecond => Docs / Process.TotalSeconds;
     }
@@ -54,7 +55,7 @@ internal static class CmdletOneShot
             foreach (var side in new[] { "cmdlet", "server" }) (await client.PutAsync($"{dbPrefix}cmdlet-{docs}-{side}")).Dispose();
 
             await client.WaitUntilQuietAsync(quietLimit);
-            var cmdlet = await RunAsync(client, server, module, sourceDb, $"{dbPrefix}cmdlet-{docs}-cmdlet", docs, ct);
+            var cmdlet = await RunAsync(server, module, client.DbUrl(sourceDb), client.DbUrl($"{dbPrefix}cmdlet-{docs}-cmdlet"), docs, createTarget: false, ct);
             await client.WaitUntilQuietAsync(quietLimit);
             var own = await ServersOwnReplicator.RunAsync(client, server, sourceDb, $"{dbPrefix}cmdlet-{docs}-server", sized);
 
@@ -69,11 +70,15 @@ internal static class CmdletOneShot
     }
 
     /// <summary>The module folder the build assembles (out/CouchReplication).</summary>
-    private static string BuiltModule => Path.Combine(RepoPaths.Root, "out", "CouchReplication", "CouchReplication.psd1");
+    public static string BuiltModule => Path.Combine(RepoPaths.Root, "out", "CouchReplication", "CouchReplication.psd1");
 
     private static string Seconds(TimeSpan? cpu) => cpu is { } t ? t.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + " s" : "n/a";
 
-    private static async Task<Run> RunAsync(CouchClient client, Process? server, string module, string sourceDb, string targetDb, int docs, CancellationToken ct)
+    /// <summary>
+    /// One Start-CouchReplication in a fresh pwsh from <paramref name="source"/> to <paramref name="target"/>,
+    /// each a database URL or a database file's path, with -CreateTarget when <paramref name="createTarget"/>.
+    /// </summary>
+    public static async Task<Run> RunAsync(Process? server, string module, string source, string target, int docs, bool createTarget, CancellationToken ct)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -82,7 +87,11 @@ internal static class CmdletOneShot
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             // The URLs carry the admin's password: in the environment, not on a command line others can list.
-            Environment = { ["BENCH_MODULE"] = module, ["BENCH_SOURCE"] = client.DbUrl(sourceDb), ["BENCH_TARGET"] = client.DbUrl(targetDb) },
+            Environment =
+            {
+                ["BENCH_MODULE"] = module, ["BENCH_SOURCE"] = source, ["BENCH_TARGET"] = target,
+                ["BENCH_CREATE_TARGET"] = createTarget ? "1" : "0",
+            },
         };
         foreach (var arg in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", Script }) start.ArgumentList.Add(arg);
 
@@ -90,6 +99,7 @@ internal static class CmdletOneShot
         var launched = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         using var pwsh = Process.Start(start) ?? throw new InvalidOperationException("dotnet pwsh did not start");
+        var sampler = ProcessTreeSampler.Start(pwsh.Id);
         var output = pwsh.StandardOutput.ReadToEndAsync(ct);
         var errors = pwsh.StandardError.ReadToEndAsync(ct);
         try
@@ -101,6 +111,10 @@ internal static class CmdletOneShot
             pwsh.Kill(entireProcessTree: true);
             throw;
         }
+        finally
+        {
+            await sampler.DisposeAsync();
+        }
         var elapsed = clock.Elapsed;
         var usage = await monitor.StopAsync();
         var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -111,6 +125,6 @@ internal static class CmdletOneShot
         var pwshUp = Since(0);
         var imported = Since(1);
         return new Run(docs, long.Parse(fields[3], CultureInfo.InvariantCulture), elapsed, pwshUp, imported, Since(2) - imported,
-            TimeSpan.FromTicks(long.Parse(fields[4], CultureInfo.InvariantCulture)), usage.ServerCpu, fields.Length > 5 ? fields[5] : "?");
+            TimeSpan.FromTicks(long.Parse(fields[4], CultureInfo.InvariantCulture)), usage.ServerCpu, fields.Length > 5 ? fields[5] : "?", sampler.PeakBytes);
     }
 }
