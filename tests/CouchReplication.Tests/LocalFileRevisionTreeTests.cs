@@ -4,7 +4,7 @@ using CouchReplication.FileDatabase;
 namespace CouchReplication.Tests;
 
 /// <summary>A database file's revision trees follow CouchDB's rules: the winner, conflicts, merging histories, revs_limit stemming.</summary>
-public sealed class RevisionTreeTests
+public sealed class LocalFileRevisionTreeTests
 {
     [Fact]
     public void The_winner_is_live_before_deleted_then_the_higher_generation_then_the_greater_revision_id()

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Text.RegularExpressions;
-using CouchReplication.Tests.Servers;
 
 namespace CouchReplication.Tests;
 
@@ -14,7 +13,7 @@ namespace CouchReplication.Tests;
 /// </summary>
 public class EngineFloorsTests
 {
-    private static readonly string Root = RepoPaths.Root;
+    private static readonly string Root = FindRoot();
     private static readonly string EngineFolder = Path.Combine(Root, "src", "CouchReplication.Engine");
 
     [Fact]
@@ -173,5 +172,12 @@ public class EngineFloorsTests
             }
             at += operand;
         }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CouchReplication.sln"))) return dir.FullName;
+        throw new InvalidOperationException("CouchReplication.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -11,7 +11,7 @@ namespace CouchReplication.Tests;
 /// incremental backups transfer only what changed, and a file that is not a database file of this
 /// module, missing, or in use elsewhere is a clear error naming it.
 /// </summary>
-public abstract class DatabaseFileTests<TServer>(TServer server) : ServerTests<TServer>(server), IDisposable where TServer : CouchServer
+public abstract class LocalFileTests<TServer>(TServer server) : ServerTests<TServer>(server), IDisposable where TServer : CouchServer
 {
     private readonly FileFolder _folder = new();
 
@@ -240,6 +240,6 @@ public abstract class DatabaseFileTests<TServer>(TServer server) : ServerTests<T
     }
 }
 
-public sealed class DatabaseFileOnPouchDb(PouchDbServer server) : DatabaseFileTests<PouchDbServer>(server);
+public sealed class LocalFileOnPouchDb(PouchDbServer server) : LocalFileTests<PouchDbServer>(server);
 
-public sealed class DatabaseFileOnCouchDb(CouchDbServer server) : DatabaseFileTests<CouchDbServer>(server);
+public sealed class LocalFileOnCouchDb(CouchDbServer server) : LocalFileTests<CouchDbServer>(server);
